@@ -1,0 +1,5 @@
+//! The local Evolvy backend.
+
+fn main() {
+    println!("evolvy-server {}", evolvy_widget::VERSION);
+}

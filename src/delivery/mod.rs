@@ -1,0 +1,1 @@
+//! Webhook subscriptions and the at-least-once delivery state machine, pure Rust.
