@@ -1,0 +1,21 @@
+use serde::{Deserialize, Serialize};
+
+/// An account `{id, name}`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Account {
+    /// Account id.
+    pub id: u64,
+    /// Account name.
+    #[serde(default)]
+    pub name: String,
+}
+
+/// An inbox `{id, name}`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Inbox {
+    /// Inbox id.
+    pub id: u64,
+    /// Inbox name.
+    #[serde(default)]
+    pub name: String,
+}
