@@ -777,3 +777,18 @@ fn hostile_inputs_fail_cleanly_or_pass_without_panicking() {
         }
     }
 }
+
+#[test]
+fn the_payload_reference_shows_every_fixture_unchanged() {
+    let docs =
+        fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/payloads.md")).unwrap();
+    for (_, path) in all_fixtures() {
+        let file = path.file_name().unwrap().to_str().unwrap();
+        let (text, _) = read_fixture(&path);
+        let block = format!("<!-- fixture: {file} -->\n```json\n{text}```");
+        assert!(
+            docs.contains(&block),
+            "docs/payloads.md lacks the current {file}"
+        );
+    }
+}

@@ -214,3 +214,32 @@ impl Default for Conversation {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::parse::parse;
+    use serde_json::json;
+
+    #[test]
+    fn default_matches_a_minimal_input() {
+        let c: Conversation = parse(json!({"id": 0, "inbox_id": 0}), "").unwrap();
+        assert_eq!(c, Conversation::default());
+        assert!(c.can_reply);
+        assert_eq!(c.channel, "Channel::WebWidget");
+    }
+
+    #[test]
+    fn seed_typos_are_not_wire_names() {
+        // `can_replay` / `acount_id` are ignored, so the real fields keep their defaults.
+        let c: Conversation = parse(
+            json!({"id": 1, "inbox_id": 1, "can_replay": false, "acount_id": 9}),
+            "",
+        )
+        .unwrap();
+        assert!(c.can_reply);
+        assert_eq!(c.account_id, 0);
+        let v = serde_json::to_value(&c).unwrap();
+        assert!(v.get("can_replay").is_none() && v["can_reply"] == true);
+    }
+}

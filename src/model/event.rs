@@ -164,40 +164,39 @@ impl Event {
 
 /// Reads the attributes of event `name` (everything but `"event"`).
 fn from_attributes(name: EventName, mut map: Map<String, Value>) -> Result<Event, ModelError> {
-    let rest = Value::Object(map.clone());
+    // Updates carry `changed_attributes` beside the object's own keys.
+    let changed_attributes: Vec<ChangedAttribute> = match name {
+        EventName::ConversationUpdated
+        | EventName::ConversationStatusChanged
+        | EventName::ContactUpdated => parse(
+            take(&mut map, "changed_attributes", "")?,
+            "changed_attributes",
+        )?,
+        _ => Vec::new(),
+    };
+    let rest = Value::Object(map);
     Ok(match name {
         EventName::WebwidgetTriggered => Event::WebwidgetTriggered(parse(rest, "")?),
         EventName::ConversationCreated => Event::ConversationCreated(parse(rest, "")?),
-        EventName::ConversationUpdated | EventName::ConversationStatusChanged => {
-            let changes = parse(
-                take(&mut map, "changed_attributes", "")?,
-                "changed_attributes",
-            )?;
-            let update = ConversationUpdate {
-                changed_attributes: changes,
-                conversation: parse(Value::Object(map), "")?,
-            };
-            if name == EventName::ConversationUpdated {
-                Event::ConversationUpdated(update)
-            } else {
-                Event::ConversationStatusChanged(update)
-            }
+        EventName::ConversationUpdated => Event::ConversationUpdated(ConversationUpdate {
+            changed_attributes,
+            conversation: parse(rest, "")?,
+        }),
+        EventName::ConversationStatusChanged => {
+            Event::ConversationStatusChanged(ConversationUpdate {
+                changed_attributes,
+                conversation: parse(rest, "")?,
+            })
         }
         EventName::MessageCreated => Event::MessageCreated(parse(rest, "")?),
         EventName::MessageUpdated => Event::MessageUpdated(parse(rest, "")?),
         EventName::ConversationTypingOn => Event::ConversationTypingOn(parse(rest, "")?),
         EventName::ConversationTypingOff => Event::ConversationTypingOff(parse(rest, "")?),
         EventName::ContactCreated => Event::ContactCreated(parse(rest, "")?),
-        EventName::ContactUpdated => {
-            let changes = parse(
-                take(&mut map, "changed_attributes", "")?,
-                "changed_attributes",
-            )?;
-            Event::ContactUpdated(ContactUpdate {
-                changed_attributes: changes,
-                contact: parse(Value::Object(map), "")?,
-            })
-        }
+        EventName::ContactUpdated => Event::ContactUpdated(ContactUpdate {
+            changed_attributes,
+            contact: parse(rest, "")?,
+        }),
     })
 }
 

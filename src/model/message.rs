@@ -189,3 +189,34 @@ pub struct MessageEvent {
     /// The inbox.
     pub inbox: Inbox,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::parse::parse;
+    use serde_json::json;
+
+    #[test]
+    fn message_type_forms() {
+        for (n, t) in MessageType::ALL.into_iter().enumerate() {
+            assert_eq!(serde_json::to_value(t).unwrap(), json!(n));
+            assert_eq!(parse::<MessageType>(json!(n), "").unwrap(), t);
+            assert_eq!(MessageType::from_name(t.as_str()), Some(t));
+        }
+        assert!(parse::<MessageType>(json!(4), "").is_err());
+        assert!(parse::<MessageType>(json!(-1), "").is_err());
+        assert!(parse::<MessageType>(json!("incoming"), "").is_err());
+    }
+
+    #[test]
+    fn minimal_nested_message_gets_defaults() {
+        let m: Message = parse(json!({"id": 1, "message_type": 1, "created_at": 5}), "").unwrap();
+        assert_eq!(m.content_type, ContentType::Text);
+        assert!(m.sender.is_none() && !m.private);
+        assert_eq!(
+            serde_json::to_value(&m).unwrap(),
+            json!({"id": 1, "content": null, "message_type": 1, "created_at": 5, "private": false,
+                   "source_id": null, "content_type": "text", "content_attributes": {}, "sender": null})
+        );
+    }
+}
