@@ -38,7 +38,8 @@ test-e2e:
 ## The npm package in pkg/ (wasm-pack, --target web).
 pkg: setup
 	wasm-pack build --release --target web --out-dir pkg --out-name evolvy_widget
-	@scripts/size.sh pkg/evolvy_widget_bg.wasm
+	scripts/node_modules/.bin/terser www/sdk.js --compress passes=3,unsafe=true,toplevel=true --mangle toplevel=true -o pkg/sdk.min.js
+	@scripts/size.sh pkg/evolvy_widget_bg.wasm pkg/evolvy_widget.js pkg/sdk.min.js
 
 ## Raw, gzip and brotli size of the built module.
 size:

@@ -8,6 +8,7 @@ use wasm_bindgen::prelude::*;
 mod context;
 mod error;
 mod model;
+mod widget;
 
 pub use error::model_error;
 
