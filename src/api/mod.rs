@@ -7,3 +7,5 @@ use wasm_bindgen::prelude::*;
 pub fn version() -> String {
     crate::VERSION.to_string()
 }
+
+pub mod ua;
