@@ -6,6 +6,7 @@
 use wasm_bindgen::prelude::*;
 
 mod context;
+pub mod ua;
 mod error;
 mod model;
 mod widget;
