@@ -31,6 +31,7 @@ test-wasm:
 
 ## End-to-end: real pages in headless Chromium against real HTTP servers on 127.0.0.1.
 test-e2e:
+	cargo build -p evolvy-server
 	@if [ -d tests/e2e ] && ls tests/e2e/*.test.mjs >/dev/null 2>&1; then \
 	  cd tests/e2e && EVOLVY_PKG_DIR=$(CURDIR)/pkg node --test --test-concurrency=1 ; \
 	else echo "no end-to-end tests yet"; fi

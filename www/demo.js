@@ -1,5 +1,6 @@
 // The demo customer page: the Evolvy snippet (as a site owner pastes it) and a tiny SPA router.
-window.evolvySettings = {
+// A test or a devtools user may set window.evolvySettings before this runs; theirs wins.
+window.evolvySettings = Object.assign({
   locale: new URLSearchParams(location.search).get("locale") || undefined,
   position: "right",
   launcherTitle: "Fale com a gente",
@@ -9,7 +10,7 @@ window.evolvySettings = {
       events: ["webwidget_triggered", "conversation_created", "message_created", "message_updated"],
     },
   ],
-};
+}, window.evolvySettings);
 (function (d, t) {
   var BASE_URL = location.origin;
   var g = d.createElement(t), s = d.getElementsByTagName(t)[0];
