@@ -3,6 +3,7 @@ use serde::{Deserialize, Serialize};
 /// The visitor's browser as the platform stores it (`event_info.browser` of webwidget_triggered
 /// and `additional_attributes.browser` of a conversation).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct BrowserInfo {
     /// Browser family, e.g. `"Chrome"`.
     pub browser_name: String,
@@ -19,6 +20,7 @@ pub struct BrowserInfo {
 /// When the chat was initiated: `timestamp` is the browser's `Date.toString()` text,
 /// e.g. `"Wed Jan 05 2023 19:24:12 GMT-0300 (Brasilia Standard Time)"`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct InitiatedAt {
     /// The JS `Date.toString()` form.
     pub timestamp: String,
@@ -26,6 +28,7 @@ pub struct InitiatedAt {
 
 /// The `event_info` of webwidget_triggered.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct EventInfo {
     /// When the widget was opened.
     pub initiated_at: InitiatedAt,

@@ -7,6 +7,7 @@ use super::Account;
 
 /// The `type` tag of a [`Contact`]: always `"contact"` on the wire.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 pub enum ContactTag {
     /// `"contact"`.
     #[default]
@@ -18,6 +19,7 @@ pub enum ContactTag {
 /// identifier, custom_attributes, additional_attributes}`, plus `thumbnail` and `blocked` when
 /// the platform sends them (webwidget_triggered does).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct Contact {
     /// Contact id.
     pub id: u64,

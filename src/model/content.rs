@@ -10,6 +10,7 @@ use serde_json::{Map, Value};
 
 /// What a message's content is; interactive types carry their data in [`ContentAttributes`].
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ContentType {
     /// Plain text (the default).
@@ -138,6 +139,7 @@ impl<'de> Deserialize<'de> for ContentAttributes {
 /// One struct holds them all (absent fields are omitted), so any item reads without loss and
 /// every field is still type-checked with its exact path.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct ContentItem {
     /// Option, card, article or field title.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -188,6 +190,7 @@ pub struct ContentItem {
 
 /// What a card button does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ActionType {
     /// Opens `uri`.
@@ -198,6 +201,7 @@ pub enum ActionType {
 
 /// A card button `{type, text, uri, payload}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct CardAction {
     /// Link or postback.
     #[serde(rename = "type")]
@@ -215,6 +219,7 @@ pub struct CardAction {
 
 /// An option of a `select` form field.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct FormOption {
     /// Text shown.
     pub label: String,
@@ -225,6 +230,7 @@ pub struct FormOption {
 /// The visitor's answer: a list (`input_select` `[{title, value}]`, `form` `[{name, value}]`)
 /// or, for `input_csat`, `{csat_survey_response: {rating, feedback_message}}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(untagged)]
 pub enum SubmittedValues {
     /// Chosen options or filled form fields.
@@ -255,6 +261,7 @@ impl<'de> Deserialize<'de> for SubmittedValues {
 
 /// One submitted value: `{title, value}` (input_select) or `{name, value}` (form).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct SubmittedValue {
     /// The chosen option's title (input_select).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -269,6 +276,7 @@ pub struct SubmittedValue {
 
 /// `{csat_survey_response: {...}}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct CsatSubmission {
     /// The answer.
     pub csat_survey_response: CsatSurveyResponse,
@@ -276,6 +284,7 @@ pub struct CsatSubmission {
 
 /// A satisfaction-survey answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct CsatSurveyResponse {
     /// 1 to 5.
     pub rating: u8,

@@ -8,6 +8,7 @@ use super::{BrowserInfo, Contact, InitiatedAt, Message, Team, User};
 /// `additional_attributes` of a web-widget conversation. Every key is optional (other channels
 /// omit them) and omitted when absent.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct ConversationAdditionalAttributes {
     /// The visitor's browser.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -25,6 +26,7 @@ pub struct ConversationAdditionalAttributes {
 
 /// The link between a contact and an inbox.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct ContactInbox {
     /// contact_inbox id (the `id` of webwidget_triggered).
     pub id: u64,
@@ -48,6 +50,7 @@ pub struct ContactInbox {
 
 /// `meta` of a conversation: who it is with and who handles it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct ConversationMeta {
     /// The contact (null only in hand-built payloads).
     #[serde(default)]
@@ -62,6 +65,7 @@ pub struct ConversationMeta {
 
 /// A conversation's status.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ConversationStatus {
     /// Waiting for or being handled by an agent (the default).
@@ -89,6 +93,7 @@ impl ConversationStatus {
 
 /// A conversation's priority.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Priority {
     /// Low.
@@ -126,6 +131,7 @@ fn web_widget() -> String {
 /// `id` is the display id (the number agents see). The seed's `can_replay` and `acount_id` are
 /// typos for `can_reply` and `account_id`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct Conversation {
     /// Browser, referer, initiated_at and browser_language captured by the widget.
     #[serde(default)]

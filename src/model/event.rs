@@ -11,6 +11,7 @@ use super::{
 
 /// The payload of webwidget_triggered: the visitor opened the widget.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct WebwidgetTriggered {
     /// The contact_inbox id.
     pub id: u64,
@@ -32,6 +33,7 @@ pub struct WebwidgetTriggered {
 
 /// The payload of conversation_typing_on / conversation_typing_off.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct TypingEvent {
     /// Who is typing: the contact or an agent (tagged by `type`).
     pub user: Sender,

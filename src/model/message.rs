@@ -116,6 +116,7 @@ pub mod message_type_name {
 /// `created_at` (unix seconds) are integers, and the conversation, account and inbox are given
 /// by id rather than embedded.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct Message {
     /// Message id.
     pub id: u64,
@@ -156,6 +157,7 @@ pub struct Message {
 /// name and `created_at` the platform's datetime string (`"2023-01-01 18:12:45 UTC"`); the
 /// account, conversation and inbox are embedded objects.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct MessageEvent {
     /// Message id.
     pub id: u64,
@@ -164,6 +166,7 @@ pub struct MessageEvent {
     pub content: Option<String>,
     /// The message type's name.
     #[serde(with = "message_type_name")]
+    #[cfg_attr(test, schemars(with = "super::ts::MessageTypeName"))]
     pub message_type: MessageType,
     /// Datetime string, e.g. `"2023-01-01 18:12:45 UTC"`.
     pub created_at: String,

@@ -15,6 +15,8 @@ mod event_name;
 mod message;
 mod objects;
 mod parse;
+#[cfg(test)]
+mod ts;
 mod user;
 pub mod widget_api;
 

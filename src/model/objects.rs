@@ -2,6 +2,7 @@ use serde::{Deserialize, Serialize};
 
 /// An account `{id, name}`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct Account {
     /// Account id.
     pub id: u64,
@@ -12,6 +13,7 @@ pub struct Account {
 
 /// An inbox `{id, name}`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct Inbox {
     /// Inbox id.
     pub id: u64,
@@ -22,6 +24,7 @@ pub struct Inbox {
 
 /// A team `{id, name}` (a conversation's `meta.team`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct Team {
     /// Team id.
     pub id: u64,

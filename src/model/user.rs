@@ -7,6 +7,7 @@ use super::{Account, Contact, ContactTag};
 
 /// The `type` tag of a [`User`]: always `"user"` on the wire.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 pub enum UserTag {
     /// `"user"`.
     #[default]
@@ -17,6 +18,7 @@ pub enum UserTag {
 /// An agent or administrator: `{id, name, email, type: "user"}`; typing events carry the
 /// platform's push form with `available_name`, `avatar_url` and `thumbnail` instead of `email`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct User {
     /// User id.
     pub id: u64,
