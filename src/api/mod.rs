@@ -7,3 +7,7 @@ use wasm_bindgen::prelude::*;
 pub fn version() -> String {
     crate::VERSION.to_string()
 }
+
+mod emitter;
+
+pub use emitter::EvolvyEmitter;

@@ -586,6 +586,15 @@ impl Machine {
         sends
     }
 
+    /// Makes every delivery that is not in flight due at `now_ms` (an explicit `flush()`).
+    pub fn hurry(&mut self, now_ms: u64) {
+        for d in &mut self.items {
+            if d.in_flight_until.is_none() {
+                d.next_at_ms = d.next_at_ms.min(now_ms);
+            }
+        }
+    }
+
     /// Releases the leases of `ids` (a beacon the browser refused): they are due again.
     pub fn release(&mut self, ids: &[String]) {
         for d in &mut self.items {

@@ -1,1 +1,6 @@
 //! Browser glue (wasm32 only): collecting context, storage, transport, page lifecycle.
+
+pub mod emitter;
+pub mod lifecycle;
+pub mod storage;
+pub mod transport;
