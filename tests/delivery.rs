@@ -289,15 +289,15 @@ fn snapshot_survives_a_reload_and_keeps_ids() {
     // The page dies with the request in flight: the persisted copy is due again at once.
     let snap = m.snapshot();
     let mut reloaded = Machine::new(MachineConfig::default());
-    assert!(reloaded.restore(&snap).unwrap().is_empty());
+    assert!(reloaded.restore(&snap, 1).unwrap().is_empty());
     let (s2, _) = reloaded.poll(1, None);
     assert_eq!(s2.len(), 1);
     assert_eq!(s2[0].id, "id-1");
     // Merging the same snapshot again (another tab adopting it) never duplicates.
-    reloaded.restore(&snap).unwrap();
+    reloaded.restore(&snap, 1).unwrap();
     assert_eq!(reloaded.pending(), 1);
-    assert!(reloaded.restore("{nope").is_err());
-    assert!(reloaded.restore(r#"{"v":9,"items":[]}"#).is_err());
+    assert!(reloaded.restore("{nope", 1).is_err());
+    assert!(reloaded.restore(r#"{"v":9,"items":[]}"#, 1).is_err());
 }
 
 #[test]
@@ -527,7 +527,7 @@ fn chaos_nothing_lost_and_duplicates_share_ids() {
                 // Reload: the in-flight request is lost with the page.
                 let snap = m.snapshot();
                 m = Machine::new(MachineConfig::default());
-                m.restore(&snap).unwrap();
+                m.restore(&snap, now).unwrap();
             } else {
                 *received.entry(s.id.clone()).or_default() += 1;
                 m.complete(&s.id, ok(), now, rnd());

@@ -617,8 +617,10 @@ impl Machine {
 
     /// Merges a persisted queue (this tab's after a reload, or one adopted from a dead tab) into
     /// this one. Ids already present are skipped, so nothing is ever queued twice.
+    /// Restored deliveries are due at `now_ms` at the latest: a new page tries them at once
+    /// rather than waiting out a backoff computed by a page that is gone.
     /// Returns overflow notices; an unreadable snapshot is an error and changes nothing.
-    pub fn restore(&mut self, json: &str) -> Result<Vec<Notice>, String> {
+    pub fn restore(&mut self, json: &str, now_ms: u64) -> Result<Vec<Notice>, String> {
         let s: Snapshot =
             serde_json::from_str(json).map_err(|e| format!("unreadable queue snapshot: {e}"))?;
         if s.v != SNAPSHOT_VERSION {
@@ -633,6 +635,10 @@ impl Machine {
             .items
             .into_iter()
             .filter(|d| !known.contains(&d.id))
+            .map(|mut d| {
+                d.next_at_ms = d.next_at_ms.min(now_ms);
+                d
+            })
             .collect();
         incoming.append(&mut self.items);
         incoming.sort_by_key(|d| d.created_ms);

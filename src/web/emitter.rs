@@ -395,7 +395,7 @@ impl Emitter {
                             ..MachineConfig::default()
                         });
                         let snap = serde_json::json!({"v": 1, "platform": ids, "items": []}).to_string();
-                        let _ = i.machine.restore(&snap);
+                        let _ = i.machine.restore(&snap, now());
                         i.qid = new_id();
                         if let Some(s) = &i.store {
                             s.try_lock(&i.qid, &i.tab, t, LOCK_TTL_MS);
@@ -487,7 +487,7 @@ impl Emitter {
                     continue;
                 }
                 if let Some(snap) = store.load(&qid) {
-                    match i.machine.restore(&snap) {
+                    match i.machine.restore(&snap, t) {
                         Ok(n) => notices.extend(n),
                         Err(e) => i.storage_error = Some(e),
                     }

@@ -19,6 +19,8 @@ const CORS = {
   "access-control-allow-methods": "POST",
   "access-control-allow-headers": "content-type, webhook-id, webhook-timestamp, x-evolvy-event, x-auth-token",
   "access-control-max-age": "600",
+  // Without this the browser hides Retry-After from a cross-origin caller.
+  "access-control-expose-headers": "retry-after",
 };
 
 /**
