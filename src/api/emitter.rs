@@ -39,15 +39,24 @@ impl EvolvyEmitter {
     #[wasm_bindgen(constructor)]
     pub fn new(config: JsValue) -> Result<EvolvyEmitter, JsValue> {
         let cfg = from_js(config, "config")?;
-        Emitter::new(&cfg).map(|inner| EvolvyEmitter { inner }).map_err(|errs| {
-            let text: Vec<String> = errs.iter().map(ToString::to_string).collect();
-            js_error(&format!("EvolvyEmitter: {}", text.join("; ")))
-        })
+        Emitter::new(&cfg)
+            .map(|inner| EvolvyEmitter { inner })
+            .map_err(|errs| {
+                let text: Vec<String> = errs.iter().map(ToString::to_string).collect();
+                js_error(&format!("EvolvyEmitter: {}", text.join("; ")))
+            })
     }
 
     /// Adds a webhook (`simple` for the CORS-simple mode). Throws on an invalid URL or event.
-    pub fn subscribe(&self, url: String, events: Vec<String>, simple: Option<bool>) -> Result<(), JsValue> {
-        self.inner.subscribe(url, events, simple).map_err(|e| js_error(&e.to_string()))
+    pub fn subscribe(
+        &self,
+        url: String,
+        events: Vec<String>,
+        simple: Option<bool>,
+    ) -> Result<(), JsValue> {
+        self.inner
+            .subscribe(url, events, simple)
+            .map_err(|e| js_error(&e.to_string()))
     }
 
     /// Queues event `name` built from `input`; returns the delivery ids (one per target).

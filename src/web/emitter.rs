@@ -18,7 +18,9 @@ use super::lifecycle::{self, Hooks, PageEvent};
 use super::storage::QueueStore;
 use super::transport;
 use crate::delivery::queue::MachineConfig;
-use crate::delivery::{platform, EmitterConfig, Machine, Notice, Outcome, RequestMode, Send, Target};
+use crate::delivery::{
+    platform, EmitterConfig, Machine, Notice, Outcome, RequestMode, Send, Target,
+};
 use crate::model::{EventName, ModelError};
 
 /// Keepalive requests in flight must stay under the browser's 64 KiB quota; like PostHog, use
@@ -66,7 +68,14 @@ pub fn new_id() -> String {
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
     let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
 }
 
 struct Inner {
@@ -86,6 +95,8 @@ struct Inner {
     /// After `pagehide`: no more persisting or sending until `pageshow`.
     retired: bool,
     storage_error: Option<String>,
+    /// A snapshot write is queued for the end of the current task.
+    persist_queued: bool,
 }
 
 /// The emitter (cheap to clone: a handle).
@@ -132,6 +143,7 @@ impl Emitter {
                 flush_waiters: Vec::new(),
                 retired: false,
                 storage_error: None,
+                persist_queued: false,
             })),
         };
         for err in &errors {
@@ -166,8 +178,21 @@ impl Emitter {
     }
 
     /// Adds a webhook subscription at run time.
-    pub fn subscribe(&self, url: String, events: Vec<String>, simple: Option<bool>) -> Result<(), ModelError> {
-        let r = self.inner.borrow_mut().cfg.subscribe(crate::delivery::WebhookInput { url, events, simple });
+    pub fn subscribe(
+        &self,
+        url: String,
+        events: Vec<String>,
+        simple: Option<bool>,
+    ) -> Result<(), ModelError> {
+        let r = self
+            .inner
+            .borrow_mut()
+            .cfg
+            .subscribe(crate::delivery::WebhookInput {
+                url,
+                events,
+                simple,
+            });
         if let Err(e) = &r {
             self.inner.borrow_mut().config_errors.push(e.clone());
         }
@@ -185,7 +210,10 @@ impl Emitter {
                 .webhooks
                 .iter()
                 .filter(|s| s.wants(event))
-                .map(|s| Target::Webhook { url: s.url.clone(), simple: s.simple })
+                .map(|s| Target::Webhook {
+                    url: s.url.clone(),
+                    simple: s.simple,
+                })
                 .collect();
             if i.cfg.platform.is_some() && platform::routes(event.as_str(), &payload) {
                 targets.push(Target::Platform);
@@ -196,10 +224,12 @@ impl Emitter {
                 ids.push(id.clone());
                 id
             };
-            let notices = i.machine.enqueue(event.as_str(), &payload, &targets, now(), &mut gen);
-            i.persist();
+            let notices = i
+                .machine
+                .enqueue(event.as_str(), &payload, &targets, now(), &mut gen);
             (ids, notices)
         };
+        self.persist_soon();
         self.dispatch(notices);
         self.pump();
         Ok(ids)
@@ -213,9 +243,16 @@ impl Emitter {
     /// Registers a `delivered` or `failed` callback.
     pub fn on(&self, kind: &str, cb: js_sys::Function) -> Result<(), String> {
         if kind != "delivered" && kind != "failed" {
-            return Err(format!("unknown event `{kind}`: use \"delivered\" or \"failed\""));
+            return Err(format!(
+                "unknown event `{kind}`: use \"delivered\" or \"failed\""
+            ));
         }
-        self.inner.borrow_mut().listeners.entry(kind.into()).or_default().push(cb);
+        self.inner
+            .borrow_mut()
+            .listeners
+            .entry(kind.into())
+            .or_default()
+            .push(cb);
         Ok(())
     }
 
@@ -241,12 +278,13 @@ impl Emitter {
             }
             let cfg_platform = i.cfg.platform.clone();
             let (sends, notices) = i.machine.poll(now(), cfg_platform.as_ref());
-            if !sends.is_empty() || !notices.is_empty() {
-                i.persist();
-            }
             i.in_flight += sends.len();
             (sends, notices, i.cfg.policy.timeout_ms)
         };
+        // In-flight leases are not persisted: only drops change the snapshot.
+        if !notices.is_empty() {
+            self.persist_soon();
+        }
         self.dispatch(notices);
         let sent = !sends.is_empty();
         for s in sends {
@@ -269,14 +307,34 @@ impl Emitter {
                 i.in_flight = i.in_flight.saturating_sub(1);
             }
             i.keepalive_bytes = i.keepalive_bytes.saturating_sub(keepalive_cost);
-            let n = i.machine.complete(id, outcome, now(), js_sys::Math::random());
-            if !i.retired {
-                i.persist();
-            }
-            n
+            i.machine
+                .complete(id, outcome, now(), js_sys::Math::random())
         };
+        self.persist_soon();
         self.dispatch(notices);
         self.pump();
+    }
+
+    /// Writes the snapshot once at the end of the current task (a microtask), so a burst of
+    /// emits costs one localStorage write. `pagehide` and lock changes write synchronously.
+    fn persist_soon(&self) {
+        {
+            let mut i = self.inner.borrow_mut();
+            if i.persist_queued {
+                return;
+            }
+            i.persist_queued = true;
+        }
+        let w = self.weak();
+        wasm_bindgen_futures::spawn_local(async move {
+            if let Some(e) = Emitter::from_weak(&w) {
+                let mut i = e.inner.borrow_mut();
+                i.persist_queued = false;
+                if !i.retired {
+                    i.persist();
+                }
+            }
+        });
     }
 
     fn resolve_flush_if_idle(&self) {
@@ -301,7 +359,9 @@ impl Emitter {
         if i.retired || !i.machine.online() {
             return;
         }
-        let Some(wake) = i.machine.next_wake_ms() else { return };
+        let Some(wake) = i.machine.next_wake_ms() else {
+            return;
+        };
         let t = now();
         let delay = if wake > t {
             wake - t
@@ -335,8 +395,14 @@ impl Emitter {
             let mut i = self.inner.borrow_mut();
             let budget = KEEPALIVE_BUDGET.saturating_sub(i.keepalive_bytes);
             let p = i.cfg.platform.clone();
-            let s = i.machine.unload(now(), budget, include_in_flight, p.as_ref());
-            i.keepalive_bytes += s.iter().filter(|s| s.request.mode == RequestMode::Cors).map(|s| s.request.cost()).sum::<usize>();
+            let s = i
+                .machine
+                .unload(now(), budget, include_in_flight, p.as_ref());
+            i.keepalive_bytes += s
+                .iter()
+                .filter(|s| s.request.mode == RequestMode::Cors)
+                .map(|s| s.request.cost())
+                .sum::<usize>();
             s
         };
         let mut refused = Vec::new();
@@ -383,7 +449,9 @@ impl Emitter {
                     i.retired = false;
                     let t = now();
                     let kept = match &i.store {
-                        Some(s) => s.load(&i.qid).is_some() && s.try_lock(&i.qid, &i.tab, t, LOCK_TTL_MS),
+                        Some(s) => {
+                            s.load(&i.qid).is_some() && s.try_lock(&i.qid, &i.tab, t, LOCK_TTL_MS)
+                        }
                         None => true,
                     };
                     if !kept {
@@ -394,7 +462,8 @@ impl Emitter {
                             max_queue: i.cfg.max_queue,
                             ..MachineConfig::default()
                         });
-                        let snap = serde_json::json!({"v": 1, "platform": ids, "items": []}).to_string();
+                        let snap =
+                            serde_json::json!({"v": 1, "platform": ids, "items": []}).to_string();
                         let _ = i.machine.restore(&snap, now());
                         i.qid = new_id();
                         if let Some(s) = &i.store {
@@ -452,7 +521,10 @@ impl Emitter {
                 return;
             }
             let t = now();
-            let lost = i.store.as_ref().is_some_and(|s| !s.try_lock(&i.qid, &i.tab, t, LOCK_TTL_MS));
+            let lost = i
+                .store
+                .as_ref()
+                .is_some_and(|s| !s.try_lock(&i.qid, &i.tab, t, LOCK_TTL_MS));
             if lost {
                 // A throttled tab whose lock expired and was taken: keep the deliveries (same
                 // ids) under a fresh queue name, so nothing is lost.
@@ -472,7 +544,9 @@ impl Emitter {
     fn adopt_orphans(&self) -> bool {
         let notices = {
             let mut i = self.inner.borrow_mut();
-            let Some(store) = i.store.clone() else { return false };
+            let Some(store) = i.store.clone() else {
+                return false;
+            };
             let t = now();
             let mut notices = Vec::new();
             let mut adopted = false;
@@ -518,19 +592,38 @@ impl Emitter {
     fn dispatch(&self, notices: Vec<Notice>) {
         for n in notices {
             let (kind, dom, detail) = match n {
-                Notice::Delivered { id, event, target, status, attempts } => (
+                Notice::Delivered {
+                    id,
+                    event,
+                    target,
+                    status,
+                    attempts,
+                } => (
                     "delivered",
                     "evolvy:delivered",
                     json!({"id": id, "event": event, "target": target, "status": status, "attempts": attempts}),
                 ),
-                Notice::Failed { id, event, target, status, body, reason } => (
+                Notice::Failed {
+                    id,
+                    event,
+                    target,
+                    status,
+                    body,
+                    reason,
+                } => (
                     "failed",
                     "evolvy:error",
                     json!({"kind": "delivery", "id": id, "event": event, "target": target,
                            "status": status, "body": body, "message": reason}),
                 ),
             };
-            let listeners = self.inner.borrow().listeners.get(kind).cloned().unwrap_or_default();
+            let listeners = self
+                .inner
+                .borrow()
+                .listeners
+                .get(kind)
+                .cloned()
+                .unwrap_or_default();
             let js = to_js(&detail);
             for l in listeners {
                 let _ = l.call1(&JsValue::NULL, &js);

@@ -20,7 +20,11 @@ pub enum PageEvent {
     Offline,
 }
 
-type Listener = (EventTarget, &'static str, Closure<dyn FnMut(web_sys::Event)>);
+type Listener = (
+    EventTarget,
+    &'static str,
+    Closure<dyn FnMut(web_sys::Event)>,
+);
 
 /// Keeps the listeners registered; dropping it removes them.
 pub struct Hooks {

@@ -203,6 +203,7 @@ export function audit(receiver, sent, assert, fault) {
   const by = receiver.byMarker();
   let received = 0;
   let duplicates = 0;
+  let attempts = 0;
   for (let n = 0; n < sent; n++) {
     const copies = by.get(n) || [];
     assert.ok(copies.length > 0, `${fault}: event ${n} never arrived`);
@@ -210,9 +211,12 @@ export function audit(receiver, sent, assert, fault) {
     assert.equal(ids.size, 1, `${fault}: event ${n} arrived under ${ids.size} ids`);
     assert.ok([...ids][0], `${fault}: event ${n} has no webhook-id`);
     received++;
-    duplicates += copies.length - 1;
+    attempts += copies.length;
+    // A duplicate is a copy the receiver accepted (2xx) beyond the first; refused attempts
+    // (500, 503, a timed-out answer) are counted in `attempts` only.
+    duplicates += Math.max(0, copies.filter((r) => r.ok !== false).length - 1);
   }
-  const row = { fault, sent, received, requests: receiver.requests.length, duplicates };
+  const row = { fault, sent, received, attempts, duplicates };
   const out = process.env.EVOLVY_E2E_REPORT || path.join(here, "out", "faults.jsonl");
   fs.mkdirSync(path.dirname(out), { recursive: true });
   fs.appendFileSync(out, JSON.stringify(row) + "\n");
