@@ -293,6 +293,27 @@ fn snapshot_survives_a_reload_and_keeps_ids() {
     let (s2, _) = reloaded.poll(1, None);
     assert_eq!(s2.len(), 1);
     assert_eq!(s2[0].id, "id-1");
+    // A delivery persisted while backing off is due at once in the page that restores it.
+    let mut backing_off = Machine::new(MachineConfig::default());
+    backing_off.enqueue(
+        "contact_created",
+        &json!({}),
+        &[hook("https://a/h")],
+        0,
+        &mut ids(),
+    );
+    let (s3, _) = backing_off.poll(0, None);
+    backing_off.complete(&s3[0].id, status(503), 0, 0.5);
+    assert!(backing_off.poll(10, None).0.is_empty());
+    let mut next_page = Machine::new(MachineConfig::default());
+    next_page.restore(&backing_off.snapshot(), 10).unwrap();
+    let (s4, _) = next_page.poll(10, None);
+    assert_eq!(s4.len(), 1);
+    assert_eq!(
+        next_page.items()[0].attempts,
+        1,
+        "attempts survive the reload"
+    );
     // Merging the same snapshot again (another tab adopting it) never duplicates.
     reloaded.restore(&snap, 1).unwrap();
     assert_eq!(reloaded.pending(), 1);

@@ -328,13 +328,26 @@ impl Emitter {
         let w = self.weak();
         wasm_bindgen_futures::spawn_local(async move {
             if let Some(e) = Emitter::from_weak(&w) {
-                let mut i = e.inner.borrow_mut();
-                i.persist_queued = false;
-                if !i.retired {
-                    i.persist();
+                {
+                    let mut i = e.inner.borrow_mut();
+                    i.persist_queued = false;
+                    if !i.retired {
+                        i.persist();
+                    }
                 }
+                e.report_storage_error();
             }
         });
+    }
+
+    /// Reports (once per occurrence) a queue that localStorage refused or could not read: the
+    /// deliveries stay in memory and keep being sent, but would not survive a reload.
+    fn report_storage_error(&self) {
+        let err = self.inner.borrow_mut().storage_error.take();
+        if let Some(msg) = err {
+            web_sys::console::warn_1(&format!("evolvy: {msg}").into());
+            dispatch_dom("evolvy:error", &json!({"kind": "storage", "message": msg}));
+        }
     }
 
     fn resolve_flush_if_idle(&self) {
@@ -578,6 +591,7 @@ impl Emitter {
             notices
         };
         self.dispatch(notices);
+        self.report_storage_error();
         true
     }
 
