@@ -280,3 +280,22 @@ test("configuration errors are reported, valid entries keep working, no target t
   await assert.rejects(page.evaluate(() => window.em.emit("no_such_event", {})), /unknown event/);
   await assert.rejects(page.evaluate(() => window.em.subscribe("ftp://x", ["message_created"])), /http/);
 });
+
+test("a full queue drops the oldest with an evolvy:error; flush() resolves with what is left", async () => {
+  const port = receiver.port;
+  const page = await openEmitter(context, pages.url, hookConfig({ maxQueue: 3, retryBaseMs: 60_000, retryMaxMs: 60_000 }));
+  await receiver.stop();
+  await emitN(page, 5);
+  const { pending, errors } = await page.evaluate(() => ({
+    pending: window.em.pending(),
+    errors: window.log.filter((l) => l.type === "evolvy:error").map((l) => l.detail),
+  }));
+  assert.equal(pending, 3);
+  assert.equal(errors.length, 2);
+  assert.match(errors[0].message, /queue full/);
+  assert.equal(await page.evaluate(() => window.em.flush()), 3, "still down: all 3 remain");
+  await receiver.start(port);
+  assert.equal(await page.evaluate(() => window.em.flush()), 0);
+  const got = [...receiver.byMarker().keys()].sort();
+  assert.deepEqual(got, [2, 3, 4], "the 3 newest were kept and delivered");
+});
