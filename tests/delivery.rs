@@ -574,3 +574,29 @@ fn chaos_nothing_lost_and_duplicates_share_ids() {
         "the scenario did produce duplicates"
     );
 }
+
+#[test]
+fn flush_skips_backoff_and_wake_ignores_platform_items_behind_the_head() {
+    let p = platform_cfg();
+    let mut m = Machine::new(MachineConfig::default());
+    let mut gen = ids();
+    for n in 0..2 {
+        m.enqueue(
+            "message_created",
+            &json!({"content": format!("m{n}")}),
+            &[Target::Platform],
+            0,
+            &mut gen,
+        );
+    }
+    let (s, _) = m.poll(0, Some(&p));
+    assert_eq!(s.len(), 1, "one platform request at a time");
+    m.complete(&s[0].id, status(503), 0, 0.5);
+    // The second message is due, but waits behind the head: the wake time is the head's retry.
+    assert_eq!(m.next_wake_ms(), Some(500));
+    assert!(m.poll(100, Some(&p)).0.is_empty());
+    m.hurry(100);
+    let (s, _) = m.poll(100, Some(&p));
+    assert_eq!(s.len(), 1);
+    assert!(s[0].request.url.contains("/conversations"));
+}
