@@ -2,3 +2,7 @@
 
 pub mod collect;
 pub mod events;
+pub mod emitter;
+pub mod lifecycle;
+pub mod storage;
+pub mod transport;
