@@ -6,9 +6,9 @@
 use wasm_bindgen::prelude::*;
 
 mod context;
-pub mod ua;
 mod error;
 mod model;
+pub mod ua;
 mod widget;
 
 pub use error::model_error;

@@ -35,13 +35,17 @@ impl PlatformIds {
         self.last_message_id = self.last_message_id.max(other.last_message_id);
     }
 
-    /// Fills `conversation.id` of a webhook payload when the model left it empty.
+    /// Fills `conversation.id` of a webhook payload when it is not known yet (absent, null or 0:
+    /// a message queued before the platform created its conversation).
     pub fn adopt_into(&self, payload: &mut Value) {
         let Some(cid) = self.conversation_id else {
             return;
         };
         if let Some(Value::Object(conv)) = payload.get_mut("conversation") {
-            if conv.get("id").is_none_or(Value::is_null) {
+            if conv
+                .get("id")
+                .is_none_or(|id| id.is_null() || id.as_u64() == Some(0))
+            {
                 conv.insert("id".into(), cid.into());
             }
         }

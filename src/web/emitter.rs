@@ -192,10 +192,16 @@ impl Emitter {
     /// Builds the payload of `name` and queues one delivery per interested target.
     /// Returns the delivery ids (empty when nobody subscribes to the event).
     pub fn emit(&self, name: &str, input: Value) -> Result<Vec<String>, String> {
+        // The widget API wants what the webhook payload does not carry (the browser's
+        // `timestamp` and `referer_url` of a message): keep them for the platform's copy.
+        let widget_extras: Vec<(String, Value)> = ["timestamp", "referer_url"]
+            .iter()
+            .filter_map(|k| input.get(*k).map(|v| (k.to_string(), v.clone())))
+            .collect();
         let (event, payload) = build_payload(name, input)?;
         let (ids, notices) = {
             let mut i = self.inner.borrow_mut();
-            let mut targets: Vec<Target> = i
+            let webhooks: Vec<Target> = i
                 .cfg
                 .webhooks
                 .iter()
@@ -205,18 +211,35 @@ impl Emitter {
                     simple: s.simple,
                 })
                 .collect();
-            if i.cfg.platform.is_some() && platform::routes(event.as_str(), &payload) {
-                targets.push(Target::Platform);
-            }
             let mut ids = Vec::new();
             let mut gen = || {
                 let id = new_id();
                 ids.push(id.clone());
                 id
             };
-            let notices = i
-                .machine
-                .enqueue(event.as_str(), &payload, &targets, now(), &mut gen);
+            let mut notices = Vec::new();
+            if !webhooks.is_empty() {
+                notices.extend(i.machine.enqueue(
+                    event.as_str(),
+                    &payload,
+                    &webhooks,
+                    now(),
+                    &mut gen,
+                ));
+            }
+            if i.cfg.platform.is_some() && platform::routes(event.as_str(), &payload) {
+                let mut for_platform = payload.clone();
+                if let Value::Object(m) = &mut for_platform {
+                    m.extend(widget_extras);
+                }
+                notices.extend(i.machine.enqueue(
+                    event.as_str(),
+                    &for_platform,
+                    &[Target::Platform],
+                    now(),
+                    &mut gen,
+                ));
+            }
             (ids, notices)
         };
         self.persist_soon();

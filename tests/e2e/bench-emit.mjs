@@ -20,11 +20,11 @@ try {
     const preflightsBefore = receiver.preflights;
     const lat = await page.evaluate(async (N) => {
       const out = [];
-      const input = { content: "Olá, preciso de ajuda com o meu pedido #1234", message_type: "incoming", sender: { name: "Ana", email: "ana@example.com" } };
+      const input = { content: "Olá, preciso de ajuda com o meu pedido #1234", sender: { type: "contact", id: 1, name: "Ana", email: "ana@example.com" } };
       for (let i = 0; i < N; i++) {
         performance.clearResourceTimings();
         const t0 = performance.now();
-        window.em.emit("message_created", { ...input, n: i });
+        window.em.emit("message_created", window.message(i, input));
         for (let k = 0; k < 2000; k++) {
           const e = performance.getEntriesByType("resource").find((r) => r.name.includes("/hook"));
           if (e) {
@@ -59,20 +59,20 @@ try {
   });
   result.persistence = await page.evaluate(async () => {
     const rows = [];
-    const input = { content: "Olá, preciso de ajuda com o meu pedido #1234", sender: { name: "Ana" } };
+    const input = { content: "Olá, preciso de ajuda com o meu pedido #1234", sender: { type: "contact", id: 1, name: "Ana" } };
     let n = 0;
     for (const size of [0, 100, 500, 900]) {
-      while (window.em.pending() < size) window.em.emit("message_created", { ...input, n: n++ });
+      while (window.em.pending() < size) window.em.emit("message_created", window.message(n++, input));
       const ts = [];
       for (let i = 0; i < 10; i++) {
         const t0 = performance.now();
-        window.em.emit("message_created", { ...input, n: n++ });
+        window.em.emit("message_created", window.message(n++, input));
         await Promise.resolve(); // the snapshot write runs in the microtask queued by emit
         ts.push((performance.now() - t0) * 1000);
       }
       // A burst of 50 emits in one task: one snapshot write.
       const tb = performance.now();
-      for (let i = 0; i < 50; i++) window.em.emit("message_created", { ...input, n: n++ });
+      for (let i = 0; i < 50; i++) window.em.emit("message_created", window.message(n++, input));
       await Promise.resolve();
       const burst_us_per_emit = Math.round(((performance.now() - tb) * 1000) / 50);
       const key = Object.keys(localStorage).find((k) => k.startsWith("evolvy:queue:q:"));

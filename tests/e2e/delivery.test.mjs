@@ -19,7 +19,7 @@ async function emitN(page, count, from = 0) {
   return page.evaluate(
     ({ count, from }) => {
       const ids = [];
-      for (let n = from; n < from + count; n++) ids.push(...window.em.emit("message_created", { n, content: `m${n}` }));
+      for (let n = from; n < from + count; n++) ids.push(...window.em.emit("message_created", window.message(n)));
       return ids;
     },
     { count, from },
@@ -100,7 +100,7 @@ test("receiver answers 500 three times per event, then 200", async () => {
 test("429 with Retry-After is honoured; 4xx is dropped with status and body", async () => {
   const first = new Map();
   answer((rec) => {
-    if (rec.json?.n === 1) return { status: 422, body: "unprocessable: field x" };
+    if (rec.json?.id === 1) return { status: 422, body: "unprocessable: field x" };
     if (!first.has(rec.id)) {
       first.set(rec.id, rec.t);
       return { status: 429, headers: { "retry-after": "1" } };
@@ -110,14 +110,14 @@ test("429 with Retry-After is honoured; 4xx is dropped with status and body", as
   });
   const page = await openEmitter(context, pages.url, hookConfig());
   await emitN(page, 2);
-  await waitFor(() => receiver.requests.some((r) => r.json?.n === 0 && r.ok), 10_000, "event 0");
-  const retried = receiver.requests.find((r) => r.json?.n === 0 && r.ok);
+  await waitFor(() => receiver.requests.some((r) => r.json?.id === 0 && r.ok), 10_000, "event 0");
+  const retried = receiver.requests.find((r) => r.json?.id === 0 && r.ok);
   assert.ok(retried.gap >= 950, `retried after ${retried.gap} ms, Retry-After said 1 s`);
   await waitFor(() => page.evaluate(() => window.log.some((l) => l.type === "evolvy:error")), 5_000, "error event");
   const err = (await page.evaluate(() => window.log)).find((l) => l.type === "evolvy:error").detail;
   assert.equal(err.status, 422);
   assert.match(err.body, /unprocessable/);
-  assert.equal(receiver.requests.filter((r) => r.json?.n === 1).length, 1, "a 422 is not retried");
+  assert.equal(receiver.requests.filter((r) => r.json?.id === 1).length, 1, "a 422 is not retried");
   assert.equal(await page.evaluate(() => window.em.pending()), 0);
 });
 
@@ -275,7 +275,7 @@ test("configuration errors are reported, valid entries keep working, no target t
   assert.equal(res.e, null);
   assert.deepEqual(res.errors.map((e) => e.path), ["webhooks[0].url", "webhooks[1].events[1]"]);
   assert.ok(res.log.length >= 2);
-  await page.evaluate(() => window.em.emit("message_created", { n: 0 }));
+  await page.evaluate(() => window.em.emit("message_created", window.message(0)));
   await waitFor(allArrived(1), 10_000, "event via the valid entry");
   await assert.rejects(page.evaluate(() => window.em.emit("no_such_event", {})), /unknown event/);
   await assert.rejects(page.evaluate(() => window.em.subscribe("ftp://x", ["message_created"])), /http/);

@@ -113,8 +113,8 @@ export class Receiver {
     });
   }
 
-  /** Requests carrying event marker `n` in their body, grouped by webhook-id. */
-  byMarker(key = "n") {
+  /** Requests grouped by the event marker in their body (the message id), per marker. */
+  byMarker(key = "id") {
     const m = new Map();
     for (const r of this.requests) {
       const n = r.json?.[key];

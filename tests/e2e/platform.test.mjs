@@ -57,16 +57,19 @@ test("platform: widget open → /events, first message → /conversations, later
     });
     await page.evaluate(() => {
       window.em.emit("webwidget_triggered", {
-        event_info: { initiated_at: { timestamp: new Date().toString() }, referer: location.href },
+        id: 1, contact: { id: 1 }, inbox: { id: 1, name: "Site" }, account: { id: 1, name: "Evolvy" },
+        source_id: "src", event_info: { initiated_at: { timestamp: new Date().toString() }, referer: location.href },
       });
       for (let i = 0; i < 3; i++) {
-        window.em.emit("message_created", {
-          n: i, content: `hello ${i}`, message_type: "incoming", timestamp: new Date().toString(),
-          referer_url: location.href, sender: { name: "Ana", email: "ana@example.com" },
-          custom_attributes: { plan: "pro" }, conversation: { id: null },
-        });
+        window.em.emit("message_created", window.message(i, {
+          content: `hello ${i}`, timestamp: new Date().toString(), referer_url: location.href,
+          sender: { type: "contact", id: 1, name: "Ana", email: "ana@example.com" },
+          conversation: { id: 0, inbox_id: 1, custom_attributes: { plan: "pro" } },
+        }));
       }
-      window.em.emit("message_created", { n: 9, content: "agent", message_type: "outgoing" });
+      window.em.emit("message_created", window.message(9, {
+        content: "agent", message_type: "outgoing", sender: { type: "user", id: 2, name: "Agent" },
+      }));
     });
     await waitFor(() => page.evaluate(() => window.em.pending() === 0), 15_000, "empty queue");
     const api = receiver.requests.filter((r) => r.path.startsWith("/api/"));
@@ -90,7 +93,7 @@ test("platform: widget open → /events, first message → /conversations, later
     // Webhook copies carry the conversation id the platform returned, once known.
     const hooks = receiver.requests.filter((r) => r.path === "/hook");
     assert.equal(hooks.length, 4, "3 incoming + 1 outgoing message to the webhook");
-    const last = hooks.find((h) => h.json.n === 2);
+    const last = hooks.find((h) => h.json.id === 2);
     assert.ok(last);
     const delivered = await page.evaluate(() => window.log.filter((l) => l.type === "evolvy:delivered").map((l) => l.detail.target));
     assert.equal(delivered.filter((t) => t === "platform").length, 4);
