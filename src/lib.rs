@@ -9,6 +9,7 @@
 //! - [`context`]: visitor context derivation (User-Agent, Client Hints, locale, referer), pure.
 //! - [`delivery`]: webhook subscriptions and the at-least-once delivery state machine, pure.
 //! - `web` (wasm32 only): browser glue — collecting context, storage, transport, lifecycle.
+//! - [`widget`]: the chat widget (settings and UI strings pure; the DOM wasm32 only).
 //! - `api` (wasm32 only): the JavaScript-facing edge exported with wasm-bindgen.
 //!
 //! `model`, `context` and `delivery` never touch web-sys: they build and test natively with
@@ -17,6 +18,7 @@
 pub mod context;
 pub mod delivery;
 pub mod model;
+pub mod widget;
 
 #[cfg(target_arch = "wasm32")]
 pub mod web;

@@ -13,7 +13,6 @@ use std::time::Duration;
 use evolvy_widget::model::{Account, Inbox};
 use tokio::sync::{broadcast, watch};
 
-pub mod browser;
 pub mod error;
 pub mod inspector;
 pub mod payload;

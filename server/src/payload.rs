@@ -1,113 +1,21 @@
 //! Every webhook payload this server builds or accepts, in one place.
 //!
-//! Validation and building go through this module only, so that the full event model of the
-//! `evolvy_widget::model` crate (`Event::from_value`, `build_event`) can replace the checks here
-//! without touching the routes. Until then, the checks below follow the platform's wire format
-//! (see the platform notes) and use the crate's `EventName`, `EventInfo`, `BrowserInfo`,
-//! `Account` and `Inbox` types, so the server and the wasm module agree on those shapes.
+//! Validation and building go through this module only. Validation is the crate's event model
+//! (`evolvy_widget::model::Event::from_value`, the same Rust code the wasm module runs); the
+//! builders assemble platform-shaped payloads from stored rows, which are then parsed by that
+//! model and stored in its canonical form ([`canonical`]).
 
-use evolvy_widget::model::{Account, BrowserInfo, EventInfo, EventName, Inbox, ModelError};
+use evolvy_widget::model::{Account, BrowserInfo, Event, EventInfo, EventName, Inbox, ModelError};
 use serde::de::DeserializeOwned;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use crate::store::{ContactInboxRow, ContactRow, ConversationRow, MessageRow};
 
 /// The longest referer kept (the platform rejects top-level attribute strings of 1500+ chars).
 pub const MAX_REFERER: usize = 1499;
 
-/// Content types the platform knows.
-pub const CONTENT_TYPES: [&str; 10] = [
-    "text",
-    "input_text",
-    "input_textarea",
-    "input_email",
-    "input_select",
-    "cards",
-    "form",
-    "article",
-    "incoming_email",
-    "input_csat",
-];
-
 // ---------------------------------------------------------------------------------------------
 // Validation
-
-fn join(prefix: &str, field: &str) -> String {
-    if prefix.is_empty() {
-        field.to_owned()
-    } else {
-        format!("{prefix}.{field}")
-    }
-}
-
-fn object<'a>(v: &'a Value, path: &str) -> Result<&'a Map<String, Value>, ModelError> {
-    v.as_object().ok_or_else(|| {
-        ModelError::new(
-            if path.is_empty() { "." } else { path },
-            format!("expected an object, found {}", kind(v)),
-        )
-    })
-}
-
-fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
-
-fn field<'a>(o: &'a Map<String, Value>, prefix: &str, name: &str) -> Result<&'a Value, ModelError> {
-    o.get(name)
-        .ok_or_else(|| ModelError::new(join(prefix, name), "missing field"))
-}
-
-fn id_field(o: &Map<String, Value>, prefix: &str, name: &str) -> Result<u64, ModelError> {
-    let v = field(o, prefix, name)?;
-    v.as_u64().ok_or_else(|| {
-        ModelError::new(
-            join(prefix, name),
-            format!("expected a non-negative integer id, found {}", kind(v)),
-        )
-    })
-}
-
-fn str_field<'a>(
-    o: &'a Map<String, Value>,
-    prefix: &str,
-    name: &str,
-) -> Result<&'a str, ModelError> {
-    let v = field(o, prefix, name)?;
-    v.as_str().ok_or_else(|| {
-        ModelError::new(
-            join(prefix, name),
-            format!("expected a string, found {}", kind(v)),
-        )
-    })
-}
-
-fn one_of(
-    o: &Map<String, Value>,
-    prefix: &str,
-    name: &str,
-    allowed: &[&str],
-) -> Result<(), ModelError> {
-    let s = str_field(o, prefix, name)?;
-    if allowed.contains(&s) {
-        Ok(())
-    } else {
-        Err(ModelError::new(
-            join(prefix, name),
-            format!(
-                "unknown value `{s}`; expected one of {}",
-                allowed.join(", ")
-            ),
-        ))
-    }
-}
 
 /// serde names the struct for a missing field; name the field itself: `a` + "missing field `b`"
 /// → `a.b`.
@@ -136,114 +44,17 @@ pub fn typed<T: DeserializeOwned>(v: &Value, prefix: &str) -> Result<T, ModelErr
     })
 }
 
-fn validate_conversation(o: &Map<String, Value>, prefix: &str) -> Result<(), ModelError> {
-    id_field(o, prefix, "id")?;
-    id_field(o, prefix, "inbox_id")?;
-    one_of(
-        o,
-        prefix,
-        "status",
-        &["open", "resolved", "pending", "snoozed"],
-    )?;
-    if let Some(msgs) = o.get("messages") {
-        let arr = msgs.as_array().ok_or_else(|| {
-            ModelError::new(
-                join(prefix, "messages"),
-                format!("expected an array, found {}", kind(msgs)),
-            )
-        })?;
-        for (i, m) in arr.iter().enumerate() {
-            let p = format!("{}[{i}]", join(prefix, "messages"));
-            let mo = object(m, &p)?;
-            id_field(mo, &p, "id")?;
-            let t = field(mo, &p, "message_type")?;
-            if !matches!(t.as_u64(), Some(0..=3)) {
-                return Err(ModelError::new(
-                    join(&p, "message_type"),
-                    "expected 0 (incoming), 1 (outgoing), 2 (activity) or 3 (template)",
-                ));
-            }
-        }
-    }
-    if let Some(attrs) = o.get("additional_attributes") {
-        let ao = object(attrs, &join(prefix, "additional_attributes"))?;
-        if let Some(b) = ao.get("browser") {
-            let _: BrowserInfo = typed(b, &join(prefix, "additional_attributes.browser"))?;
-        }
-    }
-    Ok(())
+/// Checks a complete webhook payload with the crate's event model (the same code the wasm
+/// module runs) and returns its event name. Errors name the offending field.
+pub fn validate_event(v: &Value) -> Result<EventName, ModelError> {
+    Event::from_value(v.clone()).map(|e| e.name())
 }
 
-/// Checks a complete webhook payload and returns its event name.
-pub fn validate_event(v: &Value) -> Result<EventName, ModelError> {
-    let o = object(v, "")?;
-    let name: EventName = str_field(o, "", "event")?.parse()?;
-    match name {
-        EventName::WebwidgetTriggered => {
-            id_field(o, "", "id")?;
-            id_field(
-                object(field(o, "", "contact")?, "contact")?,
-                "contact",
-                "id",
-            )?;
-            let _: Inbox = typed(field(o, "", "inbox")?, "inbox")?;
-            let _: Account = typed(field(o, "", "account")?, "account")?;
-            str_field(o, "", "source_id")?;
-            let _: EventInfo = typed(field(o, "", "event_info")?, "event_info")?;
-            match field(o, "", "current_conversation")? {
-                Value::Null => {}
-                c => validate_conversation(
-                    object(c, "current_conversation")?,
-                    "current_conversation",
-                )?,
-            }
-        }
-        EventName::ConversationCreated
-        | EventName::ConversationUpdated
-        | EventName::ConversationStatusChanged => {
-            validate_conversation(o, "")?;
-            if let Some(ch) = o.get("changed_attributes") {
-                if !ch.is_array() {
-                    return Err(ModelError::new(
-                        "changed_attributes",
-                        format!("expected an array, found {}", kind(ch)),
-                    ));
-                }
-            }
-        }
-        EventName::MessageCreated | EventName::MessageUpdated => {
-            id_field(o, "", "id")?;
-            one_of(o, "", "message_type", &["incoming", "outgoing", "template"])?;
-            one_of(o, "", "content_type", &CONTENT_TYPES)?;
-            match field(o, "", "content")? {
-                Value::Null | Value::String(_) => {}
-                other => {
-                    return Err(ModelError::new(
-                        "content",
-                        format!("expected a string or null, found {}", kind(other)),
-                    ))
-                }
-            }
-            validate_conversation(
-                object(field(o, "", "conversation")?, "conversation")?,
-                "conversation",
-            )?;
-        }
-        EventName::ConversationTypingOn | EventName::ConversationTypingOff => {
-            validate_conversation(
-                object(field(o, "", "conversation")?, "conversation")?,
-                "conversation",
-            )?;
-            object(field(o, "", "user")?, "user")?;
-            if !field(o, "", "is_private")?.is_boolean() {
-                return Err(ModelError::new("is_private", "expected a boolean"));
-            }
-        }
-        EventName::ContactCreated | EventName::ContactUpdated => {
-            id_field(o, "", "id")?;
-        }
-    }
-    Ok(name)
+/// Parses a payload this server built through the model and returns it in the model's canonical
+/// wire form (what is stored and relayed).
+pub fn canonical(v: Value) -> Result<(EventName, Value), ModelError> {
+    let event = Event::from_value(v)?;
+    Ok((event.name(), event.to_value()))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -271,9 +82,10 @@ pub fn clean_referer(referer: &str) -> String {
     r.chars().take(MAX_REFERER).collect()
 }
 
-/// The visitor's browser from its User-Agent, with the crate's own derivation.
+/// The visitor's browser from its User-Agent, with the crate's own derivation
+/// (`evolvy_widget::context::derive_browser`, the code the browser module runs).
 pub fn derive_browser(user_agent: &str) -> BrowserInfo {
-    crate::browser::derive(user_agent)
+    evolvy_widget::context::derive_browser(user_agent, None)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -528,7 +340,7 @@ mod tests {
         let e = validate_event(&json!({"event": "nope"})).unwrap_err();
         assert_eq!(e.path, "event");
         let e = validate_event(&json!([])).unwrap_err();
-        assert_eq!(e.path, ".");
+        assert_eq!(e.path, "");
         let e = validate_event(&json!({"event": "message_created", "id": 1, "message_type": "incoming",
             "content_type": "text", "content": "hi", "conversation": {"id": 1, "inbox_id": 1, "status": "open",
             "messages": [{"id": 1, "message_type": "x"}]}}))

@@ -97,7 +97,7 @@ async fn widget_api_flow_produces_platform_events() {
     assert_eq!(t["event_info"]["widget_language"], "pt_BR");
     assert_eq!(t["event_info"]["browser_language"], "pt");
     assert_eq!(t["event_info"]["browser"]["browser_name"], "Chrome");
-    assert_eq!(t["event_info"]["browser"]["platform_name"], "macOS");
+    assert_eq!(t["event_info"]["browser"]["platform_name"], "Mac OS X");
     assert_eq!(t["event_info"]["referer"], "https://shop.example/cart");
     assert_eq!(t["current_conversation"], Value::Null);
     assert_eq!(evs[1]["payload"]["event"], "contact_created");

@@ -19,3 +19,13 @@ pub struct Inbox {
     #[serde(default)]
     pub name: String,
 }
+
+/// A team `{id, name}` (a conversation's `meta.team`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Team {
+    /// Team id.
+    pub id: u64,
+    /// Team name.
+    #[serde(default)]
+    pub name: String,
+}

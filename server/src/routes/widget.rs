@@ -69,7 +69,7 @@ fn visitor(tx: &Transaction<'_>, claims: &Claims) -> StoreResult<(ContactInboxRo
 
 /// Validates `payload` with the model and stores it as a widget event.
 fn store_event(tx: &Transaction<'_>, payload: Value) -> StoreResult<Option<(EventRow, usize)>> {
-    let name = payload::validate_event(&payload).map_err(|e| {
+    let (name, payload) = payload::canonical(payload).map_err(|e| {
         // The server built this payload: a failure is a bug, not the client's fault.
         ApiError::internal(format!("built an invalid payload: {e}"))
     })?;

@@ -1,0 +1,58 @@
+# evolvy-widget — two commands for a new user: `make demo` and `make test`.
+# Every target installs what it needs and is missing (scripts/setup.sh).
+
+PORT ?= 8787
+DATA_DIR ?= $(CURDIR)/data
+CHROMEDRIVER ?= /usr/bin/chromedriver
+export PORT DATA_DIR
+
+.PHONY: demo test pkg setup setup-test test-native test-wasm test-e2e bench bench-ua fmt lint size clean-pkg
+
+## Build the wasm package and run the local backend on http://127.0.0.1:$(PORT)/
+demo: pkg
+	cargo run -p evolvy-server
+
+## Everything CI runs: native tests, browser tests in headless Chromium, end-to-end tests.
+test: setup-test test-native test-wasm pkg test-e2e
+
+setup:
+	@scripts/setup.sh build
+
+setup-test:
+	@scripts/setup.sh test
+
+## Native unit, golden, conformance and server tests.
+test-native:
+	cargo test --workspace
+
+## wasm-bindgen-test in headless Chromium (chromedriver from Debian).
+test-wasm:
+	CHROMEDRIVER=$(CHROMEDRIVER) cargo test -p evolvy-widget --target wasm32-unknown-unknown --test web
+
+## End-to-end: real pages in headless Chromium against real HTTP servers on 127.0.0.1.
+test-e2e:
+	@if [ -d tests/e2e ] && ls tests/e2e/*.test.mjs >/dev/null 2>&1; then \
+	  cd tests/e2e && EVOLVY_PKG_DIR=$(CURDIR)/pkg node --test --test-concurrency=1 ; \
+	else echo "no end-to-end tests yet"; fi
+
+## The npm package in pkg/ (wasm-pack, --target web).
+pkg: setup
+	wasm-pack build --release --target web --out-dir pkg --out-name evolvy_widget
+	@scripts/size.sh pkg/evolvy_widget_bg.wasm
+
+## Raw, gzip and brotli size of the built module.
+size:
+	@scripts/size.sh pkg/evolvy_widget_bg.wasm
+
+bench: bench-ua
+
+bench-ua: pkg
+	@if [ -f bench/ua.mjs ]; then cd bench && npm ci --no-audit --no-fund --silent && node ua.mjs; fi
+
+fmt:
+	cargo fmt --all
+
+lint:
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets -- -D warnings
+	cargo clippy -p evolvy-widget --target wasm32-unknown-unknown -- -D warnings

@@ -1,0 +1,345 @@
+//! Build script: turns the vendored uap-core rules (`uap/regexes.yaml`) into compact Rust tables
+//! for `src/context/ua.rs`, so the wasm cold path parses no YAML and compiles no regex it does not
+//! need.
+//!
+//! For every rule it writes:
+//! - the rule itself as a one-entry JSON object (fed to the `uaparser` crate at run time, only for
+//!   rules that are candidates for a user agent);
+//! - its necessary literal factors in conjunctive normal form: a list of clauses, each a set of
+//!   alternative literals, such that any text the rule's regex matches contains at least one
+//!   literal of every clause. Literals are normalised like the run-time scan text (ASCII
+//!   lowercase; the two non-ASCII characters that case-fold to ASCII letters, KELVIN SIGN and
+//!   LONG S, mapped to `k` and `s`), so the prefilter is sound for every input.
+//!
+//! The extractor sees exactly the pattern `uaparser` compiles: the `\!`, `\ ` and `\/` escapes
+//! removed and `(?flag)` prepended when a device rule has a `regex_flag`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use regex_syntax::hir::{Class, Hir, HirKind};
+use serde::Deserialize;
+
+/// At most this many strings in an enumerated set (class members, concatenation products).
+const MAX_SET: usize = 16;
+/// Hash buckets of the two-byte literal index (a power of two).
+const BUCKETS: usize = 2048;
+
+#[derive(Deserialize)]
+struct RegexFile {
+    user_agent_parsers: Vec<Entry>,
+    os_parsers: Vec<Entry>,
+    device_parsers: Vec<Entry>,
+}
+
+/// A rule with whichever fields it has, kept in file order for the JSON re-serialisation.
+#[derive(Deserialize)]
+struct Entry(BTreeMap<String, Option<String>>);
+
+type Set = BTreeSet<String>;
+
+/// What a regex fragment says about the texts it matches.
+struct Info {
+    /// The fragment matches exactly one of these (normalised) strings, when few.
+    exact: Option<Set>,
+    /// Necessary clauses: every match contains a literal of each clause.
+    cnf: Vec<Set>,
+}
+
+fn norm_char(c: char) -> char {
+    match c {
+        '\u{212A}' => 'k',
+        '\u{17F}' => 's',
+        c => c.to_ascii_lowercase(),
+    }
+}
+
+fn single(s: &str) -> Set {
+    std::iter::once(s.to_string()).collect()
+}
+
+fn cross(a: &Set, b: &Set) -> Option<Set> {
+    if a.len() * b.len() > MAX_SET {
+        return None;
+    }
+    Some(a.iter().flat_map(|x| b.iter().map(move |y| format!("{x}{y}"))).collect())
+}
+
+/// A clause is useful only when none of its alternatives is empty.
+fn push_clause(cnf: &mut Vec<Set>, set: &Set) {
+    if !set.is_empty() && !set.contains("") {
+        cnf.push(set.clone());
+    }
+}
+
+/// The clause of `info` whose shortest literal is longest (the most selective one).
+fn best_clause(info: &Info) -> Option<Set> {
+    let mut all = info.cnf.clone();
+    if let Some(e) = &info.exact {
+        push_clause(&mut all, e);
+    }
+    all.into_iter().max_by_key(|c| c.iter().map(|s| s.len()).min().unwrap_or(0))
+}
+
+fn info(hir: &Hir) -> Info {
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => Info { exact: Some(single("")), cnf: vec![] },
+        HirKind::Literal(lit) => match std::str::from_utf8(&lit.0) {
+            Ok(s) => Info { exact: Some(single(&s.chars().map(norm_char).collect::<String>())), cnf: vec![] },
+            Err(_) => Info { exact: None, cnf: vec![] },
+        },
+        HirKind::Class(Class::Unicode(cls)) => {
+            let count: u32 = cls.ranges().iter().map(|r| r.end() as u32 - r.start() as u32 + 1).sum();
+            if count as usize > MAX_SET {
+                return Info { exact: None, cnf: vec![] };
+            }
+            let set = cls
+                .ranges()
+                .iter()
+                .flat_map(|r| (r.start()..=r.end()).map(|c| norm_char(c).to_string()))
+                .collect();
+            Info { exact: Some(set), cnf: vec![] }
+        }
+        HirKind::Class(Class::Bytes(cls)) => {
+            let count: usize = cls.ranges().iter().map(|r| r.end() as usize - r.start() as usize + 1).sum();
+            if count > MAX_SET || cls.ranges().iter().any(|r| r.end() >= 0x80) {
+                return Info { exact: None, cnf: vec![] };
+            }
+            let set = cls
+                .ranges()
+                .iter()
+                .flat_map(|r| (r.start()..=r.end()).map(|b| norm_char(b as char).to_string()))
+                .collect();
+            Info { exact: Some(set), cnf: vec![] }
+        }
+        HirKind::Capture(cap) => info(&cap.sub),
+        HirKind::Repetition(rep) => {
+            let sub = info(&rep.sub);
+            if rep.min == 0 {
+                return Info { exact: None, cnf: vec![] };
+            }
+            if rep.min == 1 && rep.max == Some(1) {
+                return sub;
+            }
+            let mut cnf = sub.cnf;
+            if let Some(e) = &sub.exact {
+                push_clause(&mut cnf, e);
+            }
+            Info { exact: None, cnf }
+        }
+        HirKind::Concat(subs) => {
+            let mut cnf = Vec::new();
+            let mut run = Some(single(""));
+            let mut all_exact = true;
+            for sub in subs {
+                let si = info(sub);
+                cnf.extend(si.cnf);
+                match si.exact {
+                    Some(e) => {
+                        let current = run.take().unwrap_or_else(|| single(""));
+                        run = match cross(&current, &e) {
+                            Some(p) => Some(p),
+                            None => {
+                                push_clause(&mut cnf, &current);
+                                all_exact = false;
+                                Some(e)
+                            }
+                        };
+                    }
+                    None => {
+                        if let Some(current) = run.take() {
+                            push_clause(&mut cnf, &current);
+                        }
+                        all_exact = false;
+                        run = Some(single(""));
+                    }
+                }
+            }
+            if let Some(current) = &run {
+                push_clause(&mut cnf, current);
+            }
+            Info { exact: if all_exact { run } else { None }, cnf }
+        }
+        HirKind::Alternation(subs) => {
+            let infos: Vec<Info> = subs.iter().map(info).collect();
+            if infos.iter().all(|i| i.exact.is_some()) {
+                let union: Set = infos.iter().flat_map(|i| i.exact.clone().unwrap_or_default()).collect();
+                if union.len() <= MAX_SET {
+                    let mut cnf = Vec::new();
+                    push_clause(&mut cnf, &union);
+                    return Info { exact: Some(union), cnf };
+                }
+            }
+            let mut union = Set::new();
+            for i in &infos {
+                match best_clause(i) {
+                    Some(c) => union.extend(c),
+                    None => return Info { exact: None, cnf: vec![] },
+                }
+            }
+            let mut cnf = Vec::new();
+            push_clause(&mut cnf, &union);
+            Info { exact: None, cnf }
+        }
+    }
+}
+
+/// What `uaparser` does to a pattern before compiling it.
+fn clean_escapes(pattern: &str) -> String {
+    let mut out = String::with_capacity(pattern.len());
+    let mut chars = pattern.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            if let Some(&n) = chars.peek() {
+                if n == '!' || n == ' ' || n == '/' {
+                    out.push(n);
+                    chars.next();
+                    continue;
+                }
+            }
+            // Keep the escape and the escaped character together, so `\\!` stays as it is.
+            out.push(c);
+            if let Some(n) = chars.next() {
+                out.push(n);
+            }
+            continue;
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The CNF of one rule, minimised: duplicate clauses and clauses implied by a stronger one
+/// (a superset of another clause) are dropped.
+fn rule_cnf(entry: &Entry, what: &str, index: usize) -> Vec<Set> {
+    let regex = entry.0.get("regex").cloned().flatten().unwrap_or_default();
+    let flag = entry.0.get("regex_flag").cloned().flatten().unwrap_or_default();
+    let pattern = if flag.is_empty() { regex } else { format!("(?{flag}){regex}") };
+    let pattern = clean_escapes(&pattern);
+    let hir = regex_syntax::ParserBuilder::new()
+        .utf8(false)
+        .build()
+        .parse(&pattern)
+        .unwrap_or_else(|e| panic!("{what} rule {index} does not parse: {e}"));
+    let i = info(&hir);
+    let mut cnf = i.cnf;
+    if let Some(e) = &i.exact {
+        push_clause(&mut cnf, e);
+    }
+    let mut uniq: Vec<Set> = cnf.into_iter().collect::<BTreeSet<_>>().into_iter().collect();
+    uniq.sort_by_key(|c| c.len());
+    let mut kept: Vec<Set> = Vec::new();
+    for c in uniq {
+        if !kept.iter().any(|k| k.is_subset(&c)) {
+            kept.push(c);
+        }
+    }
+    kept
+}
+
+fn bucket(b0: u8, b1: u8) -> usize {
+    (b0 as usize * 131 + b1 as usize) & (BUCKETS - 1)
+}
+
+fn main() {
+    println!("cargo:rerun-if-changed=uap/regexes.yaml");
+    println!("cargo:rerun-if-changed=build.rs");
+    let yaml = std::fs::read_to_string("uap/regexes.yaml").expect("uap/regexes.yaml is readable");
+    let file: RegexFile = serde_yaml::from_str(&yaml).expect("uap/regexes.yaml is a uap-core rule file");
+
+    let categories = [
+        ("UA_RULES", "user_agent", &file.user_agent_parsers),
+        ("OS_RULES", "os", &file.os_parsers),
+        ("DEVICE_RULES", "device", &file.device_parsers),
+    ];
+
+    // All rules' CNFs, with their literals interned.
+    let mut per_category: Vec<Vec<(String, Vec<Set>)>> = Vec::new();
+    let mut literals = Set::new();
+    for (_, what, entries) in &categories {
+        let mut rules = Vec::new();
+        for (index, entry) in entries.iter().enumerate() {
+            let cnf = rule_cnf(entry, what, index);
+            for c in &cnf {
+                literals.extend(c.iter().cloned());
+            }
+            let present: BTreeMap<&String, &String> =
+                entry.0.iter().filter_map(|(k, v)| v.as_ref().map(|v| (k, v))).collect();
+            rules.push((serde_json::to_string(&present).expect("a rule serialises"), cnf));
+        }
+        per_category.push(rules);
+    }
+
+    // Literal order: single bytes first, then by bucket of the first two bytes.
+    let mut ordered: Vec<&String> = literals.iter().collect();
+    ordered.sort_by_key(|l| {
+        let b = l.as_bytes();
+        if b.len() < 2 {
+            (0, 0, b.first().copied().unwrap_or(0) as usize)
+        } else {
+            (1, bucket(b[0], b[1]), 0)
+        }
+    });
+    let ids: BTreeMap<&String, usize> = ordered.iter().enumerate().map(|(i, l)| (*l, i)).collect();
+    assert!(ordered.len() < u16::MAX as usize, "too many literals for u16 ids");
+
+    let mut out = String::new();
+    writeln!(out, "// Generated by build.rs from uap/regexes.yaml; do not edit.").unwrap();
+    let hash = {
+        // FNV-1a of the rule file: a cheap, stable version key for result caches.
+        let mut h: u64 = 0xcbf29ce484222325;
+        for b in yaml.as_bytes() {
+            h ^= *b as u64;
+            h = h.wrapping_mul(0x100000001b3);
+        }
+        h
+    };
+    writeln!(out, "/// FNV-1a hash of the embedded `regexes.yaml`.\npub const RULES_HASH: u64 = {hash:#018x};").unwrap();
+    writeln!(
+        out,
+        "/// A short stable key of the embedded rules, for caches of derived results.\npub const RULES_VERSION: &str = \"uap-core/{hash:016x}\";"
+    )
+    .unwrap();
+    writeln!(out, "pub(crate) const BUCKET_COUNT: usize = {BUCKETS};").unwrap();
+    writeln!(out, "pub(crate) static LITERALS: &[&[u8]] = &[").unwrap();
+    for l in &ordered {
+        writeln!(out, "    &{:?},", l.as_bytes()).unwrap();
+    }
+    writeln!(out, "];").unwrap();
+    // Single-byte literal of each byte value, u16::MAX when none.
+    let mut singles = vec![u16::MAX; 256];
+    let mut starts = vec![0u16; BUCKETS + 1];
+    let mut counts = vec![0u16; BUCKETS];
+    let mut first_multi = ordered.len();
+    for (i, l) in ordered.iter().enumerate() {
+        let b = l.as_bytes();
+        if b.len() == 1 {
+            singles[b[0] as usize] = i as u16;
+        } else {
+            first_multi = first_multi.min(i);
+            counts[bucket(b[0], b[1])] += 1;
+        }
+    }
+    let mut acc = first_multi as u16;
+    for (k, c) in counts.iter().enumerate() {
+        starts[k] = acc;
+        acc += c;
+    }
+    starts[BUCKETS] = acc;
+    writeln!(out, "pub(crate) static SINGLE_BYTE: [u16; 256] = {singles:?};").unwrap();
+    writeln!(out, "pub(crate) static BUCKET_START: [u16; {}] = {starts:?};", BUCKETS + 1).unwrap();
+    for ((name, _, _), rules) in categories.iter().zip(&per_category) {
+        writeln!(out, "pub(crate) static {name}: &[Rule] = &[").unwrap();
+        for (json, cnf) in rules {
+            let clauses: Vec<String> = cnf
+                .iter()
+                .map(|c| format!("&{:?}", c.iter().map(|l| ids[l]).collect::<Vec<_>>()))
+                .collect();
+            writeln!(out, "    Rule {{ json: {json:?}, cnf: &[{}] }},", clauses.join(", ")).unwrap();
+        }
+        writeln!(out, "];").unwrap();
+    }
+    let path = PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR is set")).join("uap_tables.rs");
+    std::fs::write(path, out).expect("OUT_DIR is writable");
+}

@@ -1,0 +1,241 @@
+//! Collects the visitor's context from the live browser: User-Agent (+ Client Hints), languages,
+//! referer, when the chat was initiated and the timezone.
+//!
+//! The UA derivation result is cached in `localStorage` per (UA string, hints, rules version), so a
+//! later page load answers in well under a millisecond.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+
+use crate::context::{self, hints::ClientHints};
+use crate::model::{BrowserInfo, EventInfo, InitiatedAt};
+
+/// The high-entropy Client Hints asked for.
+pub const HINTS_ASKED: [&str; 5] = [
+    "platformVersion",
+    "model",
+    "fullVersionList",
+    "architecture",
+    "bitness",
+];
+
+const CACHE_KEY: &str = "evolvy:ua-cache";
+
+/// What `collectContext` accepts (all optional).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct CollectOptions {
+    /// The widget's locale (reported as `widget_language`); default `"en"`.
+    pub locale: Option<String>,
+    /// How long to wait for Client Hints before falling back to the UA string (ms, default 250,
+    /// at most 5000).
+    pub hints_timeout_ms: Option<u32>,
+    /// Drop the referer's query string and fragment (privacy option).
+    pub drop_query: bool,
+    /// The host page URL when it is not this document's (the widget's iframe gets it from the loader).
+    pub referer: Option<String>,
+    /// Use and fill the derivation cache in localStorage (default true).
+    pub cache: Option<bool>,
+}
+
+/// Everything collected about the visitor.
+#[derive(Debug, Clone, Serialize)]
+pub struct VisitorContext {
+    /// Browser, platform and device.
+    pub browser: BrowserInfo,
+    /// The host page's URL: http(s) only, at most 1500 characters; `""` otherwise.
+    pub referer: String,
+    /// The widget's locale.
+    pub widget_language: String,
+    /// Primary language subtag of `navigator.language`, e.g. `"pt"`.
+    pub browser_language: String,
+    /// The full `navigator.language` tag, e.g. `"pt-BR"`.
+    pub browser_language_tag: String,
+    /// `navigator.languages`.
+    pub languages: Vec<String>,
+    /// Now, in the JS `Date.toString()` form.
+    pub initiated_at: InitiatedAt,
+    /// IANA timezone, e.g. `"America/Sao_Paulo"`.
+    pub timezone: String,
+    /// `navigator.userAgent`.
+    pub user_agent: String,
+    /// The raw high-entropy Client Hints, when the browser gave them.
+    pub client_hints: Option<Value>,
+    /// `"ok"`, `"unavailable"` (no `navigator.userAgentData`), `"timeout"` or `"error"`.
+    pub client_hints_status: &'static str,
+    /// Whether the browser fields came from the localStorage cache.
+    pub derived_from_cache: bool,
+    /// Milliseconds spent deriving the browser fields (cache lookup included).
+    pub derive_ms: f64,
+}
+
+impl VisitorContext {
+    /// The `event_info` of webwidget_triggered.
+    pub fn event_info(&self) -> EventInfo {
+        EventInfo {
+            initiated_at: self.initiated_at.clone(),
+            referer: self.referer.clone(),
+            widget_language: self.widget_language.clone(),
+            browser_language: self.browser_language.clone(),
+            browser: self.browser.clone(),
+        }
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct CacheEntry {
+    rules: String,
+    ua: String,
+    hints: String,
+    browser: BrowserInfo,
+}
+
+fn window() -> Result<web_sys::Window, JsValue> {
+    web_sys::window().ok_or_else(|| JsError::new("evolvy-widget: no window (not a page?)").into())
+}
+
+/// Reads the context from the live browser.
+pub async fn collect(options: CollectOptions) -> Result<VisitorContext, JsValue> {
+    let window = window()?;
+    let navigator = window.navigator();
+    let user_agent = navigator.user_agent().unwrap_or_default();
+    let timeout = options.hints_timeout_ms.unwrap_or(250).min(5000);
+    let (client_hints, client_hints_status) = read_client_hints(&window, timeout).await;
+
+    let started = now_ms(&window);
+    let use_cache = options.cache.unwrap_or(true);
+    let (browser, derived_from_cache) =
+        derive_cached(&window, &user_agent, client_hints.as_ref(), use_cache);
+    let derive_ms = now_ms(&window) - started;
+
+    let browser_language_tag = navigator.language().unwrap_or_default();
+    let languages = navigator
+        .languages()
+        .iter()
+        .filter_map(|l| l.as_string())
+        .collect();
+    let href = match options.referer {
+        Some(r) => r,
+        None => window.location().href().unwrap_or_default(),
+    };
+    Ok(VisitorContext {
+        browser,
+        referer: context::referer::sanitize_referer(&href, options.drop_query).unwrap_or_default(),
+        widget_language: options
+            .locale
+            .filter(|l| !l.trim().is_empty())
+            .unwrap_or_else(|| "en".to_string()),
+        browser_language: context::locale::browser_language(&browser_language_tag),
+        browser_language_tag,
+        languages,
+        initiated_at: InitiatedAt {
+            timestamp: js_sys::Date::new_0().to_string().into(),
+        },
+        timezone: timezone(),
+        user_agent,
+        client_hints,
+        client_hints_status,
+        derived_from_cache,
+        derive_ms,
+    })
+}
+
+fn now_ms(window: &web_sys::Window) -> f64 {
+    window.performance().map(|p| p.now()).unwrap_or_default()
+}
+
+fn timezone() -> String {
+    let options = js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &js_sys::Object::new())
+        .resolved_options();
+    js_sys::Reflect::get(&options, &"timeZone".into())
+        .ok()
+        .and_then(|v| v.as_string())
+        .unwrap_or_default()
+}
+
+/// Derives the browser fields, through the localStorage cache when allowed.
+fn derive_cached(
+    window: &web_sys::Window,
+    user_agent: &str,
+    raw_hints: Option<&Value>,
+    use_cache: bool,
+) -> (BrowserInfo, bool) {
+    let hints_key = raw_hints.map(|h| h.to_string()).unwrap_or_default();
+    let storage = if use_cache {
+        window.local_storage().ok().flatten()
+    } else {
+        None
+    };
+    if let Some(storage) = &storage {
+        if let Ok(Some(text)) = storage.get_item(CACHE_KEY) {
+            if let Ok(entry) = serde_json::from_str::<CacheEntry>(&text) {
+                if entry.rules == context::ua::RULES_VERSION
+                    && entry.ua == user_agent
+                    && entry.hints == hints_key
+                {
+                    return (entry.browser, true);
+                }
+            }
+        }
+    }
+    let hints: Option<ClientHints> = raw_hints.and_then(|h| serde_json::from_value(h.clone()).ok());
+    let browser = context::derive_browser(user_agent, hints.as_ref());
+    if let Some(storage) = &storage {
+        let entry = CacheEntry {
+            rules: context::ua::RULES_VERSION.to_string(),
+            ua: user_agent.to_string(),
+            hints: hints_key,
+            browser: browser.clone(),
+        };
+        if let Ok(text) = serde_json::to_string(&entry) {
+            // A full or blocked storage only costs the next page load a derivation.
+            let _ = storage.set_item(CACHE_KEY, &text);
+        }
+    }
+    (browser, false)
+}
+
+/// Asks `navigator.userAgentData.getHighEntropyValues` with a bounded wait.
+async fn read_client_hints(
+    window: &web_sys::Window,
+    timeout_ms: u32,
+) -> (Option<Value>, &'static str) {
+    let navigator = window.navigator();
+    let Ok(uad) = js_sys::Reflect::get(&navigator, &"userAgentData".into()) else {
+        return (None, "unavailable");
+    };
+    if uad.is_undefined() || uad.is_null() {
+        return (None, "unavailable");
+    }
+    let Some(get) = js_sys::Reflect::get(&uad, &"getHighEntropyValues".into())
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+    else {
+        return (None, "unavailable");
+    };
+    let asked: js_sys::Array = HINTS_ASKED.iter().map(|h| JsValue::from_str(h)).collect();
+    let Some(promise) = get
+        .call1(&uad, &asked)
+        .ok()
+        .and_then(|p| p.dyn_into::<js_sys::Promise>().ok())
+    else {
+        return (None, "error");
+    };
+    let win = window.clone();
+    let timer = js_sys::Promise::new(&mut |resolve, _reject| {
+        let _ =
+            win.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, timeout_ms as i32);
+    });
+    let race = js_sys::Promise::race(&js_sys::Array::of2(&promise, &timer));
+    match JsFuture::from(race).await {
+        Ok(v) if v.is_undefined() => (None, "timeout"),
+        Ok(v) => match serde_wasm_bindgen::from_value::<Value>(v) {
+            Ok(json) => (Some(json), "ok"),
+            Err(_) => (None, "error"),
+        },
+        Err(_) => (None, "error"),
+    }
+}

@@ -1,0 +1,10 @@
+//! The live-chat widget: launcher, chat window, composer, the `$evolvy` calls.
+//!
+//! `i18n` and `settings` are pure and tested natively; the DOM and the session run in the widget's
+//! iframe (wasm32 only).
+
+pub mod i18n;
+pub mod settings;
+
+#[cfg(target_arch = "wasm32")]
+pub mod view;

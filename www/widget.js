@@ -1,0 +1,92 @@
+// The widget iframe's bootstrap (www/widget.js): the message bridge to the host page's loader, and
+// the lazy start of the wasm widget (first interaction with the launcher, or idle time after load).
+//
+// Trust: the loader names the host page's origin in the URL fragment (#o=<origin>). Where the
+// browser exposes location.ancestorOrigins, the claim must match it. Messages are accepted only
+// from window.parent at exactly that origin, and sent only to that origin — never to '*'.
+
+const claimed = new URLSearchParams(location.hash.slice(1)).get("o");
+const ancestors = location.ancestorOrigins;
+const embedded = window.parent !== window;
+const hostOrigin =
+  embedded && claimed && (!ancestors || ancestors.length === 0 || ancestors[0] === claimed) ? claimed : null;
+
+let widget = null;
+let starting = null;
+let init = null; // {settings, token, href} from the loader
+let initArrived;
+const initReady = new Promise((resolve) => (initArrived = resolve));
+if (!embedded) {
+  // Opened on its own (popout or tests): settings come from the query string.
+  const q = new URLSearchParams(location.search);
+  init = { settings: { locale: q.get("locale") || undefined }, token: q.get("website_token") || "", href: location.href };
+  initArrived();
+}
+
+function toHost(message) {
+  if (hostOrigin) window.parent.postMessage(message, hostOrigin);
+}
+
+function fire(name, detail) {
+  if (name === "opened" || name === "closed") toHost({ t: "size", open: name === "opened" });
+  toHost({ t: "fire", n: name, v: detail });
+}
+
+async function start() {
+  if (!starting) {
+    starting = (async () => {
+      const mod = await import("./pkg/evolvy_widget.js");
+      await mod.default({ module_or_path: new URL("./pkg/evolvy_widget_bg.wasm", import.meta.url) });
+      await initReady;
+      widget = new mod.Widget({
+        baseUrl: location.origin,
+        websiteToken: init.token || "",
+        settings: init.settings || {},
+        hostHref: init.href || location.href,
+        fire,
+      });
+      return widget;
+    })().catch((error) => {
+      console.error("evolvy-widget: could not start", error);
+      fire("error", { kind: "start", message: String(error && error.message || error) });
+      document.getElementById("evolvy-launcher")?.setAttribute("disabled", "");
+      throw error;
+    });
+  }
+  return starting;
+}
+
+async function handle(message) {
+  if (!message || typeof message !== "object") return;
+  if (message.t === "init" && !init) {
+    init = { settings: message.settings || {}, token: String(message.token || ""), href: String(message.href || "") };
+    initArrived();
+  } else if (message.t === "nav" && typeof message.href === "string") {
+    if (widget) widget.navigate(message.href);
+    else if (init) init.href = message.href;
+  } else if (message.t === "call" && typeof message.m === "string") {
+    try {
+      const w = await start();
+      const value = await w.call(message.m, Array.isArray(message.a) ? message.a : []);
+      if (message.id) toHost({ t: "reply", id: message.id, v: value });
+    } catch (error) {
+      if (message.id) toHost({ t: "reply", id: message.id, e: String(error && error.message || error) });
+    }
+  }
+}
+
+window.addEventListener("message", (event) => {
+  if (!hostOrigin || event.origin !== hostOrigin || event.source !== window.parent) return;
+  handle(event.data);
+});
+
+const launcher = document.getElementById("evolvy-launcher");
+// Until the wasm widget owns the launcher, a click starts it and opens the window.
+launcher.addEventListener("click", () => {
+  if (!widget) start().then((w) => w.toggle());
+});
+launcher.addEventListener("pointerenter", () => start(), { once: true });
+launcher.addEventListener("focus", () => start(), { once: true });
+(window.requestIdleCallback || ((f) => setTimeout(f, 1500)))(() => start(), { timeout: 4000 });
+
+toHost({ t: "hello" });
