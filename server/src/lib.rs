@@ -48,7 +48,7 @@ pub struct Config {
 }
 
 /// The website token of the demo inbox.
-pub const DEFAULT_WEBSITE_TOKEN: &str = "evolvy-demo";
+pub const DEFAULT_WEBSITE_TOKEN: &str = "demo-website-token";
 
 impl Config {
     /// Defaults around a data directory: port 8787, the workspace's `www/` and `pkg/`.
