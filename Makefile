@@ -31,6 +31,7 @@ test-wasm:
 
 ## End-to-end: real pages in headless Chromium against real HTTP servers on 127.0.0.1.
 test-e2e:
+	cargo build -p evolvy-server
 	@if [ -d tests/e2e ] && ls tests/e2e/*.test.mjs >/dev/null 2>&1; then \
 	  cd tests/e2e && EVOLVY_PKG_DIR=$(CURDIR)/pkg node --test --test-concurrency=1 ; \
 	else echo "no end-to-end tests yet"; fi
@@ -38,7 +39,8 @@ test-e2e:
 ## The npm package in pkg/ (wasm-pack, --target web).
 pkg: setup
 	wasm-pack build --release --target web --out-dir pkg --out-name evolvy_widget
-	@scripts/size.sh pkg/evolvy_widget_bg.wasm
+	scripts/node_modules/.bin/terser www/sdk.js --compress passes=3,unsafe=true,toplevel=true --mangle toplevel=true -o pkg/sdk.min.js
+	@scripts/size.sh pkg/evolvy_widget_bg.wasm pkg/evolvy_widget.js pkg/sdk.min.js
 
 ## Raw, gzip and brotli size of the built module.
 size:

@@ -30,6 +30,11 @@ if ! command -v wasm-pack >/dev/null 2>&1; then
   cargo install wasm-pack --locked
 fi
 
+if [ ! -x scripts/node_modules/.bin/terser ]; then
+  say "installing the build's npm tools (terser for the loader, binaryen's wasm-opt)"
+  (cd scripts && npm ci --no-audit --no-fund --silent)
+fi
+
 if [ "$what" = test ]; then
   if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
     say "installing Debian's chromium and chromium-driver"

@@ -6,8 +6,10 @@
 use wasm_bindgen::prelude::*;
 
 mod context;
+pub mod ua;
 mod error;
 mod model;
+mod widget;
 
 pub use error::model_error;
 

@@ -222,6 +222,7 @@ pub fn build_event(name: &str, input: Value) -> Result<Event, ModelError> {
         EventName::ConversationUpdated | EventName::ConversationStatusChanged => {
             let previous: Conversation = parse(take(&mut map, "previous", "")?, "previous")?;
             let current: Conversation = parse(take(&mut map, "current", "")?, "current")?;
+            reject_extra_keys(&map, event_name)?;
             let mut changes = changed_attributes(&previous, &current);
             if event_name == EventName::ConversationStatusChanged {
                 changes.retain(|c| c.attribute == "status");
@@ -252,6 +253,7 @@ pub fn build_event(name: &str, input: Value) -> Result<Event, ModelError> {
         {
             let previous: Contact = parse(take(&mut map, "previous", "")?, "previous")?;
             let current: Contact = parse(take(&mut map, "current", "")?, "current")?;
+            reject_extra_keys(&map, event_name)?;
             let changes = contact_changed_attributes(&previous, &current);
             if changes.is_empty() {
                 return Err(ModelError::new(
@@ -269,6 +271,18 @@ pub fn build_event(name: &str, input: Value) -> Result<Event, ModelError> {
             from_attributes(event_name, map)
         }
         _ => from_attributes(event_name, map),
+    }
+}
+
+/// A `{previous, current}` input takes nothing else (a stray `changed_attributes` would
+/// otherwise be silently replaced by the computed one).
+fn reject_extra_keys(map: &Map<String, Value>, name: EventName) -> Result<(), ModelError> {
+    match map.keys().next() {
+        None => Ok(()),
+        Some(key) => Err(ModelError::new(
+            key.as_str(),
+            format!("unexpected attribute; {name} is built from {{previous, current}} only"),
+        )),
     }
 }
 

@@ -4,7 +4,12 @@
 //! iframe (wasm32 only).
 
 pub mod i18n;
+pub mod payloads;
 pub mod settings;
 
 #[cfg(target_arch = "wasm32")]
 pub mod view;
+#[cfg(target_arch = "wasm32")]
+pub mod controller;
+#[cfg(target_arch = "wasm32")]
+pub mod session;

@@ -1,0 +1,51 @@
+//! `deriveBrowser` and the parser's diagnostics, for the web glue and benchmarks.
+
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+use crate::context::{self, hints::ClientHints};
+
+fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| JsError::new(&format!("serialising the result: {e}")))
+}
+
+/// Derives `{browser_name, browser_version, device_name, platform_name, platform_version}` from a
+/// User-Agent string, corrected by the object `navigator.userAgentData.getHighEntropyValues(...)`
+/// resolved to when given (`undefined`/`null` for none). A malformed hints object throws an
+/// `Error` naming the offending field, e.g. `` `platformVersion`: invalid type ``.
+#[wasm_bindgen(js_name = deriveBrowser)]
+pub fn derive_browser(user_agent: &str, client_hints: JsValue) -> Result<JsValue, JsError> {
+    let hints: Option<ClientHints> = if client_hints.is_undefined() || client_hints.is_null() {
+        None
+    } else {
+        let de = serde_wasm_bindgen::Deserializer::from(client_hints);
+        let hints = serde_path_to_error::deserialize(de).map_err(|e| {
+            let path = e.path().to_string();
+            JsError::new(&format!("client hints: `{path}`: {}", e.inner()))
+        })?;
+        Some(hints)
+    };
+    to_js(&context::derive_browser(user_agent, hints.as_ref()))
+}
+
+/// Counters of the User-Agent parser's caches: `{parsers_built, result_hits, result_misses,
+/// results_cached}` (see `context::ua::CacheStats`).
+#[wasm_bindgen(js_name = uaCacheStats)]
+pub fn ua_cache_stats() -> Result<JsValue, JsError> {
+    to_js(&context::ua::cache_stats())
+}
+
+/// Empties the per-string result cache (compiled rules stay): lets a benchmark time the rule
+/// path on user agents it has already derived.
+#[wasm_bindgen(js_name = uaClearResultCache)]
+pub fn ua_clear_result_cache() {
+    context::ua::clear_result_cache();
+}
+
+/// The key of the embedded uap-core rules, for storage caches of derived results.
+#[wasm_bindgen(js_name = uaRulesVersion)]
+pub fn ua_rules_version() -> String {
+    context::ua::RULES_VERSION.to_string()
+}

@@ -1,0 +1,79 @@
+//! `Widget`: the chat widget in its iframe (driven by `www/widget.js`).
+
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::future_to_promise;
+
+use super::error::{from_js_json, model_error};
+use crate::model::ModelError;
+use crate::widget::controller::{Widget as Controller, WidgetOptions};
+use crate::widget::settings::Settings;
+
+/// The chat widget: launcher, window, composer and the `$evolvy` calls.
+#[wasm_bindgen]
+pub struct Widget {
+    controller: Controller,
+}
+
+fn string_field(config: &JsValue, name: &str) -> Result<String, JsValue> {
+    js_sys::Reflect::get(config, &name.into())
+        .ok()
+        .and_then(|v| v.as_string())
+        .ok_or_else(|| model_error(&ModelError::new(name, "must be a string")))
+}
+
+#[wasm_bindgen]
+impl Widget {
+    /// `new Widget({baseUrl, websiteToken, settings, hostHref, fire})`: builds the widget into this
+    /// document. `fire(name, detail)` receives every event for the host page.
+    #[wasm_bindgen(constructor)]
+    pub fn new(config: JsValue) -> Result<Widget, JsValue> {
+        if !config.is_object() {
+            return Err(model_error(&ModelError::new("config", "must be an object")));
+        }
+        let base_url = string_field(&config, "baseUrl")?;
+        let website_token = string_field(&config, "websiteToken")?;
+        let host_href = string_field(&config, "hostHref").unwrap_or_default();
+        let fire: js_sys::Function = js_sys::Reflect::get(&config, &"fire".into())
+            .ok()
+            .and_then(|f| f.dyn_into().ok())
+            .ok_or_else(|| model_error(&ModelError::new("fire", "must be a function")))?;
+        let settings_js = js_sys::Reflect::get(&config, &"settings".into()).unwrap_or(JsValue::NULL);
+        let settings =
+            Settings::from_value(from_js_json(settings_js, "evolvySettings")?).map_err(|e| model_error(&e))?;
+        let controller = Controller::new(WidgetOptions {
+            base_url,
+            website_token,
+            settings,
+            host_href,
+            fire,
+        })?;
+        Ok(Widget { controller })
+    }
+
+    /// Opens (`true`), closes (`false`) or toggles (no argument) the chat window.
+    pub fn toggle(&self, open: Option<bool>) {
+        self.controller.toggle(open);
+    }
+
+    /// The host page navigated (single-page app): later payloads carry `href` as the referer.
+    pub fn navigate(&self, href: &str) {
+        self.controller.navigate(href);
+    }
+
+    /// Runs a `$evolvy` method with `args`; the promise resolves with its result or rejects with
+    /// an `Error` naming the bad argument.
+    pub fn call(&self, method: String, args: js_sys::Array) -> js_sys::Promise {
+        let controller = self.controller.clone();
+        let args: Result<Vec<serde_json::Value>, JsValue> = args
+            .iter()
+            .enumerate()
+            .map(|(i, a)| from_js_json(a, &format!("args[{i}]")))
+            .collect();
+        future_to_promise(async move {
+            let args = args?;
+            let value = controller.call(&method, args).await.map_err(|e| model_error(&e))?;
+            super::to_js(&value)
+        })
+    }
+}

@@ -1,0 +1,815 @@
+//! The widget's behaviour in its iframe: opening and closing, the visitor's messages, the
+//! `$evolvy` calls, devtools history, and the events it fires to the host page.
+//!
+//! Borrow rule: `State` is never borrowed across an `.await`; async work copies what it needs,
+//! awaits, then re-borrows to write back.
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::rc::Rc;
+
+use serde::Serialize;
+use serde_json::{json, Map, Value};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::spawn_local;
+
+use super::i18n::{Locale, Text};
+use super::payloads::{self, ConversationFacts, Visitor};
+use super::session::{ApiError, Session};
+use super::settings::{DarkMode, Position, Settings};
+use super::view::{Author, View};
+use crate::model::widget_api::{
+    CreateConversationRequest, CreateMessageRequest, WidgetContactInput, WidgetEventRequest,
+    WidgetMessage, WidgetMessageInput, WIDGET_TRIGGERED,
+};
+use crate::model::{Event, ModelError};
+use crate::web::collect::{collect, CollectOptions, VisitorContext};
+use crate::web::emitter::Emitter;
+
+/// How many payloads `$evolvy.history()` keeps.
+pub const HISTORY_LIMIT: usize = 50;
+/// The longest message a visitor can send (characters).
+pub const MAX_MESSAGE_CHARS: usize = 10_000;
+
+/// One built payload and what became of it.
+#[derive(Debug, Clone, Serialize)]
+pub struct HistoryEntry {
+    /// Event name.
+    pub name: String,
+    /// The payload.
+    pub payload: Value,
+    /// `"built"`, `"dry-run"`, `"queued"`, `"delivered"` or `"failed"`.
+    pub status: String,
+    /// Delivery ids the emitter gave it (one per webhook).
+    pub deliveries: Vec<String>,
+    /// ISO time it was built.
+    pub at: String,
+}
+
+/// Configuration of [`Widget::new`] (from `widget.js`).
+pub struct WidgetOptions {
+    /// The platform's base URL (the iframe's origin).
+    pub base_url: String,
+    /// The inbox's website token.
+    pub website_token: String,
+    /// `evolvySettings`.
+    pub settings: Settings,
+    /// The host page's URL.
+    pub host_href: String,
+    /// Called as `fire(name, detail)` for every event the host page should see.
+    pub fire: js_sys::Function,
+}
+
+struct State {
+    settings: Settings,
+    locale: Locale,
+    view: View,
+    fire: js_sys::Function,
+    host_href: String,
+    open: bool,
+    session: Session,
+    visitor: Visitor,
+    conversation: Option<ConversationFacts>,
+    context: Option<VisitorContext>,
+    emitter: Option<Emitter>,
+    debug: bool,
+    dry_run: bool,
+    history: VecDeque<HistoryEntry>,
+    unread: u32,
+    outbox: VecDeque<(String, String)>,
+    sending: bool,
+    retry_ms: u32,
+    restored: bool,
+    local_seq: u32,
+    _listeners: Vec<Closure<dyn FnMut(web_sys::Event)>>,
+}
+
+/// The widget (a cheap handle).
+#[derive(Clone)]
+pub struct Widget {
+    state: Rc<RefCell<State>>,
+}
+
+fn iso_now() -> String {
+    js_sys::Date::new_0().to_iso_string().into()
+}
+
+fn format_time(locale: Locale, unix: i64) -> String {
+    let options = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&options, &"hour".into(), &"2-digit".into());
+    let _ = js_sys::Reflect::set(&options, &"minute".into(), &"2-digit".into());
+    let format = js_sys::Intl::DateTimeFormat::new(
+        &js_sys::Array::of1(&JsValue::from_str(locale.bcp47())),
+        &options,
+    );
+    let date = js_sys::Date::new(&JsValue::from_f64(unix as f64 * 1000.0));
+    format
+        .format()
+        .call1(&JsValue::UNDEFINED, &date)
+        .ok()
+        .and_then(|v| v.as_string())
+        .unwrap_or_default()
+}
+
+fn js_of<T: Serialize + ?Sized>(value: &T) -> JsValue {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .unwrap_or(JsValue::NULL)
+}
+
+impl Widget {
+    /// Builds the chat window into the iframe's document and wires it up.
+    pub fn new(options: WidgetOptions) -> Result<Widget, JsValue> {
+        let doc = web_sys::window()
+            .and_then(|w| w.document())
+            .ok_or_else(|| JsError::new("evolvy-widget: no document"))?;
+        let languages: Vec<String> = web_sys::window()
+            .map(|w| w.navigator().languages().iter().filter_map(|l| l.as_string()).collect())
+            .unwrap_or_default();
+        let locale = Locale::resolve(
+            options.settings.locale.as_deref(),
+            languages.iter().map(String::as_str),
+        );
+        let view = View::build(&doc, locale)?;
+        if let Some(body) = doc.body() {
+            let classes = body.class_list();
+            classes.toggle_with_force("left", options.settings.position == Position::Left)?;
+            classes.toggle_with_force("dark", options.settings.dark_mode == DarkMode::Dark)?;
+            classes.toggle_with_force("auto", options.settings.dark_mode == DarkMode::Auto)?;
+        }
+        if let Some(title) = &options.settings.launcher_title {
+            if !title.is_empty() {
+                view.title.set_text_content(Some(title));
+            }
+        }
+        let emitter = if options.settings.webhooks.is_empty() {
+            None
+        } else {
+            let config = json!({ "webhooks": options.settings.webhooks.iter().map(|w| json!({
+                "url": w.url, "events": w.events, "simple": w.simple,
+            })).collect::<Vec<_>>() });
+            match Emitter::new(&config) {
+                Ok(e) => Some(e),
+                Err(errors) => {
+                    for e in errors {
+                        fire_raw(&options.fire, "error", &js_of(&json!({"kind": "config", "message": e.to_string(), "field": e.path})));
+                    }
+                    None
+                }
+            }
+        };
+        let session = Session::new(&options.base_url, &options.website_token, locale.code());
+        let visitor = session
+            .stored
+            .as_ref()
+            .map(|s| Visitor::from_config(&s.config))
+            .unwrap_or_default();
+        let widget = Widget {
+            state: Rc::new(RefCell::new(State {
+                debug: options.settings.debug,
+                dry_run: options.settings.dry_run,
+                settings: options.settings,
+                locale,
+                view,
+                fire: options.fire,
+                host_href: options.host_href,
+                open: false,
+                session,
+                visitor,
+                conversation: None,
+                context: None,
+                emitter,
+                history: VecDeque::new(),
+                unread: 0,
+                outbox: VecDeque::new(),
+                sending: false,
+                retry_ms: 1000,
+                restored: false,
+                local_seq: 0,
+                _listeners: Vec::new(),
+            })),
+        };
+        widget.restore_conversation_facts();
+        widget.wire()?;
+        widget.prepare_context();
+        widget.fire("ready", &js_of(&json!({"locale": locale.code()})));
+        Ok(widget)
+    }
+
+    fn fire(&self, name: &str, detail: &JsValue) {
+        let fire = self.state.borrow().fire.clone();
+        fire_raw(&fire, name, detail);
+    }
+
+    fn error(&self, kind: &str, message: &str) {
+        web_sys::console::warn_1(&JsValue::from_str(&format!("evolvy-widget: {message}")));
+        self.fire("error", &js_of(&json!({"kind": kind, "message": message})));
+    }
+
+    fn restore_conversation_facts(&self) {
+        let mut s = self.state.borrow_mut();
+        let facts = s.session.stored.as_ref().and_then(|stored| {
+            stored.conversation_id.map(|id| ConversationFacts {
+                id,
+                created_at: stored.conversation_created_at,
+                ..ConversationFacts::default()
+            })
+        });
+        s.conversation = facts;
+    }
+
+    fn listen(&self, target: &web_sys::EventTarget, kind: &str, f: impl FnMut(web_sys::Event) + 'static) -> Result<(), JsValue> {
+        let closure = Closure::<dyn FnMut(web_sys::Event)>::new(f);
+        target.add_event_listener_with_callback(kind, closure.as_ref().unchecked_ref())?;
+        self.state.borrow_mut()._listeners.push(closure);
+        Ok(())
+    }
+
+    fn wire(&self) -> Result<(), JsValue> {
+        let (launcher, close, composer, input, doc) = {
+            let s = self.state.borrow();
+            (
+                s.view.launcher.clone(),
+                s.view.close.clone(),
+                s.view.composer.clone(),
+                s.view.input.clone(),
+                s.view.doc.clone(),
+            )
+        };
+        let w = self.clone();
+        self.listen(&launcher, "click", move |_| w.toggle(None))?;
+        let w = self.clone();
+        self.listen(&close, "click", move |_| w.toggle(Some(false)))?;
+        let w = self.clone();
+        self.listen(&composer, "submit", move |e| {
+            e.prevent_default();
+            w.submit();
+        })?;
+        let w = self.clone();
+        self.listen(&input, "keydown", move |e| {
+            if let Some(k) = e.dyn_ref::<web_sys::KeyboardEvent>() {
+                if k.key() == "Enter" && !k.shift_key() && !k.is_composing() {
+                    e.prevent_default();
+                    w.submit();
+                }
+            }
+        })?;
+        let w = self.clone();
+        self.listen(&doc, "keydown", move |e| {
+            if let Some(k) = e.dyn_ref::<web_sys::KeyboardEvent>() {
+                if k.key() == "Escape" && w.state.borrow().open {
+                    e.prevent_default();
+                    w.toggle(Some(false));
+                }
+            }
+        })?;
+        if let Some(window) = web_sys::window() {
+            let w = self.clone();
+            self.listen(&window, "online", move |_| w.pump())?;
+        }
+        Ok(())
+    }
+
+    /// Derives the context ahead of need, in idle time, so opening never waits on it.
+    fn prepare_context(&self) {
+        let w = self.clone();
+        spawn_local(async move {
+            let _ = w.fresh_context().await;
+        });
+    }
+
+    fn collect_options(&self) -> CollectOptions {
+        let s = self.state.borrow();
+        CollectOptions {
+            locale: Some(s.locale.code().to_string()),
+            hints_timeout_ms: Some(300),
+            drop_query: s.settings.drop_referer_query,
+            referer: Some(s.host_href.clone()),
+            cache: Some(true),
+        }
+    }
+
+    async fn fresh_context(&self) -> Result<VisitorContext, JsValue> {
+        let context = collect(self.collect_options()).await?;
+        self.state.borrow_mut().context = Some(context.clone());
+        Ok(context)
+    }
+
+    /// Opens (`Some(true)`), closes (`Some(false)`) or toggles (`None`) the chat window.
+    pub fn toggle(&self, open: Option<bool>) {
+        let (now_open, changed) = {
+            let mut s = self.state.borrow_mut();
+            let target = open.unwrap_or(!s.open);
+            let changed = target != s.open;
+            s.open = target;
+            (target, changed)
+        };
+        if !changed {
+            return;
+        }
+        // Tell the host to resize the iframe first, then show the window.
+        self.fire(if now_open { "opened" } else { "closed" }, &JsValue::NULL);
+        {
+            let s = self.state.borrow();
+            if let Err(e) = s.view.set_open(now_open) {
+                web_sys::console::warn_1(&e);
+            }
+        }
+        if now_open {
+            self.set_unread(0);
+            let w = self.clone();
+            spawn_local(async move { w.on_open().await });
+        }
+    }
+
+    async fn on_open(&self) {
+        // A fresh initiated_at and referer for every opening, as the platform records them.
+        let context = match self.fresh_context().await {
+            Ok(c) => c,
+            Err(e) => {
+                self.error("context", &format!("could not read the visitor context: {e:?}"));
+                return;
+            }
+        };
+        if self.state.borrow().dry_run {
+            let visitor = self.state.borrow().visitor.clone();
+            let event = payloads::webwidget_triggered(&visitor, context.event_info(), None);
+            self.record(&event, "dry-run", Vec::new());
+            return;
+        }
+        let mut session = self.state.borrow().session.clone();
+        let ensured = session.ensure().await.map(|s| s.config.clone());
+        let config = match ensured {
+            Ok(c) => c,
+            Err(e) => {
+                self.error("session", &format!("could not start a chat session: {e}"));
+                return;
+            }
+        };
+        {
+            let mut s = self.state.borrow_mut();
+            s.session = session.clone();
+            let mut visitor = Visitor::from_config(&config);
+            let old = &s.visitor;
+            visitor.name = old.name.clone();
+            visitor.email = old.email.clone();
+            visitor.phone_number = old.phone_number.clone();
+            visitor.identifier = old.identifier.clone();
+            visitor.avatar = old.avatar.clone();
+            visitor.custom_attributes = old.custom_attributes.clone();
+            s.visitor = visitor;
+        }
+        let request = WidgetEventRequest {
+            name: WIDGET_TRIGGERED.into(),
+            event_info: context.event_info().into(),
+        };
+        if let Err(e) = session.trigger(&request).await {
+            self.error("platform", &format!("webwidget.triggered was not accepted: {e}"));
+        }
+        let current = self.current_conversation(None);
+        let visitor = self.state.borrow().visitor.clone();
+        let event = payloads::webwidget_triggered(&visitor, context.event_info(), current);
+        self.deliver(&event);
+        self.restore_thread().await;
+    }
+
+    fn current_conversation(&self, messages: Option<&[WidgetMessage]>) -> Option<crate::model::Conversation> {
+        let s = self.state.borrow();
+        s.conversation
+            .as_ref()
+            .map(|facts| payloads::conversation(&s.visitor, facts, messages.unwrap_or(&[])))
+    }
+
+    /// After a reload, shows the conversation so far (once).
+    async fn restore_thread(&self) {
+        let (session, needed) = {
+            let s = self.state.borrow();
+            (s.session.clone(), !s.restored && s.conversation.is_some())
+        };
+        if !needed {
+            return;
+        }
+        match session.messages().await {
+            Ok(messages) => {
+                self.state.borrow_mut().restored = true;
+                for m in &messages {
+                    self.render_message(m, None);
+                }
+            }
+            Err(e) => self.error("platform", &format!("could not load the conversation: {e}")),
+        }
+    }
+
+    fn render_message(&self, m: &WidgetMessage, local_key: Option<&str>) {
+        let s = self.state.borrow();
+        let author = if m.message_type == 0 { Author::Visitor } else { Author::Agent };
+        let key = format!("m{}", m.id);
+        if let Some(local) = local_key {
+            if let Some(li) = s.view.find_message(local) {
+                let _ = li.set_attribute("data-key", &key);
+            }
+        }
+        let time = format_time(s.locale, m.created_at);
+        let _ = s
+            .view
+            .upsert_message(&key, author, m.content.as_deref().unwrap_or_default(), &time, None);
+    }
+
+    fn set_unread(&self, count: u32) {
+        let mut s = self.state.borrow_mut();
+        s.unread = count;
+        let shown = if s.settings.hide_message_bubble { 0 } else { count };
+        let _ = s.view.set_unread(s.locale, shown);
+        let fire = s.fire.clone();
+        drop(s);
+        fire_raw(&fire, "unread", &JsValue::from(count));
+    }
+
+    fn submit(&self) {
+        let text = {
+            let s = self.state.borrow();
+            s.view.input.value()
+        };
+        let text = text.trim();
+        if text.is_empty() {
+            return;
+        }
+        let text: String = text.chars().take(MAX_MESSAGE_CHARS).collect();
+        let key = {
+            let mut s = self.state.borrow_mut();
+            s.view.input.set_value("");
+            s.local_seq += 1;
+            let key = format!("local-{}", s.local_seq);
+            let sending = s.locale.text(Text::Sending);
+            let time = format_time(s.locale, (js_sys::Date::now() / 1000.0) as i64);
+            let _ = s.view.upsert_message(&key, Author::Visitor, &text, &time, Some(sending));
+            s.outbox.push_back((key.clone(), text));
+            key
+        };
+        let _ = key;
+        self.pump();
+    }
+
+    /// Sends the outbox, one message at a time, in order; retries with backoff when the network
+    /// or the platform fails in a way that can pass.
+    fn pump(&self) {
+        {
+            let mut s = self.state.borrow_mut();
+            if s.sending || s.outbox.is_empty() {
+                return;
+            }
+            s.sending = true;
+        }
+        let w = self.clone();
+        spawn_local(async move {
+            loop {
+                let next = w.state.borrow().outbox.front().cloned();
+                let Some((key, text)) = next else { break };
+                match w.send_message(&key, &text).await {
+                    Ok(()) => {
+                        let mut s = w.state.borrow_mut();
+                        s.outbox.pop_front();
+                        s.retry_ms = 1000;
+                    }
+                    Err(e) if e.retryable() => {
+                        let delay = {
+                            let mut s = w.state.borrow_mut();
+                            let d = s.retry_ms;
+                            s.retry_ms = (s.retry_ms * 2).min(30_000);
+                            let failed = s.locale.text(Text::SendFailed);
+                            if let Some(li) = s.view.find_message(&key) {
+                                li.class_list().add_1("failed").ok();
+                                if let Some(meta) = li.last_element_child() {
+                                    meta.set_text_content(Some(failed));
+                                }
+                            }
+                            d
+                        };
+                        w.error("send", &format!("message not sent yet, retrying in {delay} ms: {e}"));
+                        w.state.borrow_mut().sending = false;
+                        let again = w.clone();
+                        let cb = Closure::once_into_js(move || again.pump());
+                        if let Some(window) = web_sys::window() {
+                            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(
+                                cb.unchecked_ref(),
+                                delay as i32,
+                            );
+                        }
+                        return;
+                    }
+                    Err(e) => {
+                        w.error("send", &format!("message refused by the platform: {e}"));
+                        w.state.borrow_mut().outbox.pop_front();
+                    }
+                }
+            }
+            w.state.borrow_mut().sending = false;
+        });
+    }
+
+    async fn send_message(&self, key: &str, text: &str) -> Result<(), ApiError> {
+        let context = match self.state.borrow().context.clone() {
+            Some(c) => c,
+            None => self
+                .fresh_context()
+                .await
+                .map_err(|e| ApiError::Body(format!("{e:?}")))?,
+        };
+        let timestamp: String = js_sys::Date::new_0().to_string().into();
+        let mut session = self.state.borrow().session.clone();
+        session.ensure().await?;
+        let message = WidgetMessageInput {
+            content: text.to_string(),
+            reply_to: None,
+            timestamp,
+            referer_url: context.referer.clone(),
+        };
+        let existing = self.state.borrow().conversation.clone();
+        match existing {
+            None => {
+                let (contact, custom_attributes) = {
+                    let s = self.state.borrow();
+                    (
+                        WidgetContactInput {
+                            name: Some(s.visitor.name.clone()).filter(|n| !n.is_empty()),
+                            email: s.visitor.email.clone(),
+                            phone_number: s.visitor.phone_number.clone(),
+                        },
+                        s.conversation
+                            .as_ref()
+                            .map(|c| c.custom_attributes.clone())
+                            .unwrap_or_default(),
+                    )
+                };
+                let request = CreateConversationRequest {
+                    contact,
+                    message,
+                    custom_attributes,
+                };
+                let response = session.create_conversation(&request).await?;
+                let first = response.messages.first().cloned().unwrap_or(WidgetMessage {
+                    id: 0,
+                    content: Some(text.to_string()),
+                    message_type: 0,
+                    content_type: "text".into(),
+                    content_attributes: Value::Object(Map::new()),
+                    created_at: (js_sys::Date::now() / 1000.0) as i64,
+                    conversation_id: response.id,
+                });
+                let facts = {
+                    let mut s = self.state.borrow_mut();
+                    s.session = session;
+                    if let Some(config) = s.session.stored.as_ref().map(|x| x.config.clone()) {
+                        let mut v = Visitor::from_config(&config);
+                        std::mem::swap(&mut v.name, &mut s.visitor.name);
+                        v.email = s.visitor.email.clone();
+                        v.phone_number = s.visitor.phone_number.clone();
+                        v.identifier = s.visitor.identifier.clone();
+                        v.custom_attributes = s.visitor.custom_attributes.clone();
+                        s.visitor = v;
+                    }
+                    let facts = ConversationFacts {
+                        id: response.id,
+                        created_at: first.created_at,
+                        status: serde_json::from_value(Value::String(response.status.clone()))
+                            .unwrap_or_default(),
+                        event_info: context.event_info(),
+                        custom_attributes: response.custom_attributes.clone(),
+                        labels: Vec::new(),
+                    };
+                    s.conversation = Some(facts.clone());
+                    s.restored = true;
+                    facts
+                };
+                self.render_message(&first, Some(key));
+                let visitor = self.state.borrow().visitor.clone();
+                self.deliver(&payloads::conversation_created(&visitor, &facts, &first));
+                self.deliver(&payloads::message_event(&visitor, &facts, &first, false));
+            }
+            Some(mut facts) => {
+                let sent = session.create_message(&CreateMessageRequest { message }).await?;
+                if facts.event_info.referer.is_empty() {
+                    facts.event_info = context.event_info();
+                }
+                self.render_message(&sent, Some(key));
+                let visitor = self.state.borrow().visitor.clone();
+                self.deliver(&payloads::message_event(&visitor, &facts, &sent, false));
+            }
+        }
+        Ok(())
+    }
+
+    /// Records a payload, logs it in debug mode, fires `evolvy:event`, and hands it to the
+    /// emitter for the configured webhooks (unless in dry-run).
+    fn deliver(&self, event: &Event) {
+        let (dry_run, emitter) = {
+            let s = self.state.borrow();
+            (s.dry_run, s.emitter.clone())
+        };
+        if dry_run {
+            self.record(event, "dry-run", Vec::new());
+            return;
+        }
+        let (status, ids) = match &emitter {
+            Some(emitter) => match emitter.emit(event.name().as_str(), event.to_value()) {
+                Ok(ids) if ids.is_empty() => ("built".to_string(), ids),
+                Ok(ids) => ("queued".to_string(), ids),
+                Err(e) => {
+                    self.error("emit", &e);
+                    ("failed".to_string(), Vec::new())
+                }
+            },
+            None => ("built".to_string(), Vec::new()),
+        };
+        self.record(event, &status, ids);
+    }
+
+    fn record(&self, event: &Event, status: &str, deliveries: Vec<String>) {
+        let payload = event.to_value();
+        let name = event.name().as_str().to_string();
+        let debug = self.state.borrow().debug;
+        if debug {
+            let label = format!("evolvy ▸ {name} ({status})");
+            web_sys::console::group_collapsed_1(&JsValue::from_str(&label));
+            web_sys::console::log_1(&js_of(&payload));
+            web_sys::console::log_1(&JsValue::from_str(&serde_json::to_string_pretty(&payload).unwrap_or_default()));
+            web_sys::console::group_end();
+        }
+        self.fire("event", &js_of(&json!({"name": name, "payload": payload, "status": status})));
+        let mut s = self.state.borrow_mut();
+        s.history.push_back(HistoryEntry {
+            name,
+            payload,
+            status: status.to_string(),
+            deliveries,
+            at: iso_now(),
+        });
+        while s.history.len() > HISTORY_LIMIT {
+            s.history.pop_front();
+        }
+    }
+
+    /// The host page moved (SPA navigation): later payloads carry the new referer.
+    pub fn navigate(&self, href: &str) {
+        self.state.borrow_mut().host_href = href.to_string();
+    }
+
+    /// `$evolvy.<method>(...args)`; resolves with the method's result.
+    pub async fn call(&self, method: &str, args: Vec<Value>) -> Result<Value, ModelError> {
+        let arg = |i: usize| args.get(i).cloned().unwrap_or(Value::Null);
+        let str_arg = |i: usize, name: &str| -> Result<String, ModelError> {
+            match arg(i) {
+                Value::String(s) if !s.trim().is_empty() && s.len() <= 1024 => Ok(s),
+                _ => Err(ModelError::new(name, "must be a non-empty string of at most 1024 bytes")),
+            }
+        };
+        let object_arg = |i: usize, name: &str| -> Result<Map<String, Value>, ModelError> {
+            match arg(i) {
+                Value::Object(m) => Ok(m),
+                _ => Err(ModelError::new(name, "must be an object")),
+            }
+        };
+        let bool_arg = |i: usize| -> Result<bool, ModelError> {
+            match arg(i) {
+                Value::Null => Ok(true),
+                Value::Bool(b) => Ok(b),
+                _ => Err(ModelError::new("enabled", "must be true or false")),
+            }
+        };
+        match method {
+            "toggle" => {
+                let target = match arg(0) {
+                    Value::Null => None,
+                    Value::Bool(b) => Some(b),
+                    Value::String(s) if s == "open" => Some(true),
+                    Value::String(s) if s == "close" => Some(false),
+                    Value::String(s) if s == "toggle" => None,
+                    _ => return Err(ModelError::new("state", "must be \"open\", \"close\" or a boolean")),
+                };
+                self.toggle(target);
+                Ok(Value::Bool(self.state.borrow().open))
+            }
+            "setUser" => {
+                let identifier = str_arg(0, "identifier")?;
+                let user = match arg(1) {
+                    Value::Null => Map::new(),
+                    Value::Object(m) => m,
+                    _ => return Err(ModelError::new("user", "must be an object")),
+                };
+                let field = |k: &str| -> Result<Option<String>, ModelError> {
+                    match user.get(k) {
+                        None | Some(Value::Null) => Ok(None),
+                        Some(Value::String(s)) if s.len() <= 1024 => Ok(Some(s.clone())),
+                        Some(_) => Err(ModelError::new(format!("user.{k}"), "must be a string of at most 1024 bytes")),
+                    }
+                };
+                let (name, email, phone, avatar) = (field("name")?, field("email")?, field("phone_number")?, field("avatar_url")?);
+                if let Some(a) = &avatar {
+                    if !(a.starts_with("https://") || a.starts_with("http://")) {
+                        return Err(ModelError::new("user.avatar_url", "must be an http(s) URL"));
+                    }
+                }
+                let mut s = self.state.borrow_mut();
+                s.visitor.identifier = Some(identifier);
+                if let Some(n) = name {
+                    s.visitor.name = n;
+                }
+                if email.is_some() {
+                    s.visitor.email = email;
+                }
+                if phone.is_some() {
+                    s.visitor.phone_number = phone;
+                }
+                if let Some(a) = avatar {
+                    s.visitor.avatar = a;
+                }
+                Ok(Value::Bool(true))
+            }
+            "setCustomAttributes" => {
+                let attrs = object_arg(0, "customAttributes")?;
+                self.state.borrow_mut().visitor.custom_attributes.extend(attrs);
+                Ok(Value::Bool(true))
+            }
+            "deleteCustomAttribute" => {
+                let key = str_arg(0, "key")?;
+                self.state.borrow_mut().visitor.custom_attributes.remove(&key);
+                Ok(Value::Bool(true))
+            }
+            "setConversationCustomAttributes" => {
+                let attrs = object_arg(0, "customAttributes")?;
+                let mut s = self.state.borrow_mut();
+                if let Some(c) = &mut s.conversation {
+                    c.custom_attributes.extend(attrs);
+                }
+                Ok(Value::Bool(true))
+            }
+            "setLabel" | "removeLabel" => {
+                let label = str_arg(0, "label")?;
+                let mut s = self.state.borrow_mut();
+                if let Some(c) = &mut s.conversation {
+                    c.labels.retain(|l| *l != label);
+                    if method == "setLabel" {
+                        c.labels.push(label);
+                    }
+                }
+                Ok(Value::Bool(true))
+            }
+            "setLocale" => {
+                let tag = str_arg(0, "locale")?;
+                let locale = Locale::parse(&tag).ok_or_else(|| {
+                    ModelError::new("locale", format!("unsupported locale `{tag}`: use pt_BR, en or es"))
+                })?;
+                let mut s = self.state.borrow_mut();
+                s.locale = locale;
+                s.session.set_locale(locale.code());
+                s.view.set_locale(locale).map_err(|e| ModelError::new("locale", format!("{e:?}")))?;
+                if let Some(t) = s.settings.launcher_title.clone().filter(|t| !t.is_empty()) {
+                    s.view.title.set_text_content(Some(&t));
+                }
+                Ok(Value::String(locale.code().into()))
+            }
+            "reset" => {
+                let mut s = self.state.borrow_mut();
+                s.session.forget();
+                s.visitor = Visitor::default();
+                s.conversation = None;
+                s.outbox.clear();
+                s.restored = false;
+                s.view.clear_messages();
+                Ok(Value::Bool(true))
+            }
+            "debug" => {
+                let on = bool_arg(0)?;
+                self.state.borrow_mut().debug = on;
+                Ok(Value::Bool(on))
+            }
+            "dryRun" => {
+                let on = bool_arg(0)?;
+                self.state.borrow_mut().dry_run = on;
+                Ok(Value::Bool(on))
+            }
+            "context" => {
+                let context = self
+                    .fresh_context()
+                    .await
+                    .map_err(|e| ModelError::new("context", format!("{e:?}")))?;
+                serde_json::to_value(&context).map_err(|e| ModelError::new("context", e.to_string()))
+            }
+            "history" => {
+                let s = self.state.borrow();
+                serde_json::to_value(&s.history).map_err(|e| ModelError::new("history", e.to_string()))
+            }
+            other => Err(ModelError::new(
+                "method",
+                format!("unknown method `{other}`"),
+            )),
+        }
+    }
+}
+
+fn fire_raw(fire: &js_sys::Function, name: &str, detail: &JsValue) {
+    if let Err(e) = fire.call2(&JsValue::UNDEFINED, &JsValue::from_str(name), detail) {
+        web_sys::console::warn_2(&JsValue::from_str("evolvy-widget: event listener failed"), &e);
+    }
+}

@@ -1,0 +1,342 @@
+//! The webhook events the widget fires, built from what the widget knows: the visitor's session
+//! (from the widget API's config), the collected context, and the platform's responses. Pure,
+//! tested natively; every event goes through the model's types.
+
+use serde_json::{Map, Value};
+
+use crate::model::widget_api::{WidgetConfigResponse, WidgetMessage};
+use crate::model::{
+    Account, BrowserInfo, Contact, ContactInbox, ContentAttributes, ContentType, Conversation,
+    ConversationAdditionalAttributes, ConversationMeta, ConversationStatus, Event, EventInfo,
+    Inbox, InitiatedAt, Message, MessageEvent, MessageType, Sender, WebwidgetTriggered,
+};
+
+/// The visitor as the widget knows them: the session the platform issued plus `setUser` details.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Visitor {
+    /// contact_inbox id (the `id` of webwidget_triggered).
+    pub contact_inbox_id: u64,
+    /// Contact id.
+    pub contact_id: u64,
+    /// Source id in the inbox.
+    pub source_id: String,
+    /// The inbox.
+    pub inbox: Inbox,
+    /// The account.
+    pub account: Account,
+    /// `setUser` identifier.
+    pub identifier: Option<String>,
+    /// Display name.
+    pub name: String,
+    /// Email.
+    pub email: Option<String>,
+    /// Phone number.
+    pub phone_number: Option<String>,
+    /// Avatar URL.
+    pub avatar: String,
+    /// Contact custom attributes (`setCustomAttributes`).
+    pub custom_attributes: Map<String, Value>,
+}
+
+impl Visitor {
+    /// The visitor of a widget config response.
+    pub fn from_config(config: &WidgetConfigResponse) -> Visitor {
+        Visitor {
+            contact_inbox_id: config.contact_inbox_id,
+            contact_id: config.contact_id,
+            source_id: config.source_id.clone(),
+            inbox: config.inbox.clone(),
+            account: config.account.clone(),
+            ..Visitor::default()
+        }
+    }
+
+    /// The contact object.
+    pub fn contact(&self, with_account: bool) -> Contact {
+        Contact {
+            id: self.contact_id,
+            name: self.name.clone(),
+            avatar: self.avatar.clone(),
+            account: with_account.then(|| self.account.clone()),
+            email: self.email.clone(),
+            phone_number: self.phone_number.clone(),
+            identifier: self.identifier.clone(),
+            custom_attributes: self.custom_attributes.clone(),
+            ..Contact::default()
+        }
+    }
+}
+
+/// What the widget knows of its conversation.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ConversationFacts {
+    /// Display id.
+    pub id: u64,
+    /// Unix seconds it was created.
+    pub created_at: i64,
+    /// Status as the platform reported it.
+    pub status: ConversationStatus,
+    /// The visitor's context when the conversation started.
+    pub event_info: EventInfo,
+    /// Conversation custom attributes.
+    pub custom_attributes: Map<String, Value>,
+    /// Labels.
+    pub labels: Vec<String>,
+}
+
+/// `webwidget_triggered` for an opening of the widget.
+pub fn webwidget_triggered(
+    visitor: &Visitor,
+    event_info: EventInfo,
+    current: Option<Conversation>,
+) -> Event {
+    Event::WebwidgetTriggered(WebwidgetTriggered {
+        id: visitor.contact_inbox_id,
+        contact: visitor.contact(true),
+        inbox: visitor.inbox.clone(),
+        account: visitor.account.clone(),
+        current_conversation: current,
+        source_id: visitor.source_id.clone(),
+        event_info,
+    })
+}
+
+/// The conversation object, with `messages` as given.
+pub fn conversation(
+    visitor: &Visitor,
+    facts: &ConversationFacts,
+    messages: &[WidgetMessage],
+) -> Conversation {
+    let info = &facts.event_info;
+    Conversation {
+        additional_attributes: ConversationAdditionalAttributes {
+            browser: Some(info.browser.clone()).filter(|b| *b != BrowserInfo::default()),
+            referer: Some(info.referer.clone()).filter(|r| !r.is_empty()),
+            initiated_at: Some(InitiatedAt {
+                timestamp: info.initiated_at.timestamp.clone(),
+            })
+            .filter(|t| !t.timestamp.is_empty()),
+            browser_language: Some(info.browser_language.clone()).filter(|l| !l.is_empty()),
+        },
+        id: facts.id,
+        inbox_id: visitor.inbox.id,
+        contact_inbox: Some(ContactInbox {
+            id: visitor.contact_inbox_id,
+            contact_id: visitor.contact_id,
+            inbox_id: visitor.inbox.id,
+            source_id: visitor.source_id.clone(),
+            ..ContactInbox::default()
+        }),
+        messages: messages
+            .iter()
+            .map(|m| message_object(visitor, m))
+            .collect(),
+        labels: facts.labels.clone(),
+        meta: ConversationMeta {
+            sender: Some(visitor.contact(false)),
+            ..ConversationMeta::default()
+        },
+        status: facts.status,
+        custom_attributes: facts.custom_attributes.clone(),
+        timestamp: messages
+            .iter()
+            .map(|m| m.created_at)
+            .max()
+            .unwrap_or(facts.created_at),
+        contact_last_seen_at: facts.created_at,
+        account_id: visitor.account.id,
+        ..Conversation::default()
+    }
+}
+
+/// A widget API message as it appears inside `conversation.messages[]`.
+pub fn message_object(visitor: &Visitor, m: &WidgetMessage) -> Message {
+    let message_type = MessageType::from_int(u64::from(m.message_type)).unwrap_or_default();
+    Message {
+        id: m.id,
+        content: m.content.clone(),
+        message_type,
+        created_at: m.created_at,
+        private: false,
+        source_id: None,
+        content_type: content_type(&m.content_type),
+        content_attributes: content_attributes(&m.content_attributes),
+        sender: (message_type == MessageType::Incoming)
+            .then(|| Sender::Contact(visitor.contact(false))),
+        account_id: Some(visitor.account.id),
+        inbox_id: Some(visitor.inbox.id),
+        conversation_id: Some(m.conversation_id),
+    }
+}
+
+fn content_type(name: &str) -> ContentType {
+    serde_json::from_value(Value::String(name.to_string())).unwrap_or_default()
+}
+
+fn content_attributes(value: &Value) -> ContentAttributes {
+    serde_json::from_value(value.clone()).unwrap_or_default()
+}
+
+/// `conversation_created` for a conversation whose first message is `first`.
+pub fn conversation_created(
+    visitor: &Visitor,
+    facts: &ConversationFacts,
+    first: &WidgetMessage,
+) -> Event {
+    Event::ConversationCreated(conversation(visitor, facts, std::slice::from_ref(first)))
+}
+
+/// `message_created` (or `message_updated` when `updated`) for a visitor or agent message.
+pub fn message_event(
+    visitor: &Visitor,
+    facts: &ConversationFacts,
+    m: &WidgetMessage,
+    updated: bool,
+) -> Event {
+    let object = message_object(visitor, m);
+    let payload = MessageEvent {
+        id: m.id,
+        content: m.content.clone(),
+        message_type: object.message_type,
+        created_at: utc_datetime(m.created_at),
+        private: false,
+        source_id: None,
+        content_type: object.content_type,
+        content_attributes: object.content_attributes,
+        sender: object.sender,
+        account: visitor.account.clone(),
+        conversation: conversation(visitor, facts, std::slice::from_ref(m)),
+        inbox: visitor.inbox.clone(),
+    };
+    if updated {
+        Event::MessageUpdated(payload)
+    } else {
+        Event::MessageCreated(payload)
+    }
+}
+
+/// Unix seconds as the platform's datetime string, `"2023-01-01 18:12:45 UTC"`.
+pub fn utc_datetime(unix: i64) -> String {
+    let days = unix.div_euclid(86_400);
+    let secs = unix.rem_euclid(86_400);
+    // Howard Hinnant's civil-from-days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} UTC",
+        secs / 3600,
+        secs % 3600 / 60,
+        secs % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::EventName;
+
+    fn visitor() -> Visitor {
+        Visitor {
+            contact_inbox_id: 11,
+            contact_id: 7,
+            source_id: "src-1".into(),
+            inbox: Inbox { id: 2, name: "Site".into() },
+            account: Account { id: 1, name: "Evolvy".into() },
+            name: "Ana".into(),
+            email: Some("ana@example.com".into()),
+            ..Visitor::default()
+        }
+    }
+
+    fn info() -> EventInfo {
+        EventInfo {
+            initiated_at: InitiatedAt {
+                timestamp: "Wed Nov 25 2026 12:00:00 GMT-0300 (Brasilia Standard Time)".into(),
+            },
+            referer: "https://shop.example/p?x=1".into(),
+            widget_language: "pt_BR".into(),
+            browser_language: "pt".into(),
+            browser: BrowserInfo {
+                browser_name: "Chrome".into(),
+                browser_version: "142.0.7444".into(),
+                device_name: "Unknown".into(),
+                platform_name: "Windows".into(),
+                platform_version: "11".into(),
+            },
+        }
+    }
+
+    fn first() -> WidgetMessage {
+        WidgetMessage {
+            id: 99,
+            content: Some("Olá".into()),
+            message_type: 0,
+            content_type: "text".into(),
+            content_attributes: Value::Object(Map::new()),
+            created_at: 1_795_620_252,
+            conversation_id: 5,
+        }
+    }
+
+    /// Every event the widget builds must read back through the model unchanged.
+    fn round_trips(event: &Event) -> Value {
+        let value = event.to_value();
+        let back = Event::from_value(value.clone()).expect("model accepts what the widget builds");
+        assert_eq!(back.to_value(), value);
+        value
+    }
+
+    #[test]
+    fn webwidget_triggered_carries_session_and_context() {
+        let v = round_trips(&webwidget_triggered(&visitor(), info(), None));
+        assert_eq!(v["event"], "webwidget_triggered");
+        assert_eq!(v["id"], 11);
+        assert_eq!(v["contact"]["type"], "contact");
+        assert_eq!(v["contact"]["account"]["id"], 1);
+        assert!(v["current_conversation"].is_null());
+        assert_eq!(v["event_info"]["browser"]["platform_version"], "11");
+        assert_eq!(v["source_id"], "src-1");
+    }
+
+    #[test]
+    fn conversation_and_message_events_share_the_conversation() {
+        let facts = ConversationFacts {
+            id: 5,
+            created_at: 1_795_620_252,
+            event_info: info(),
+            ..ConversationFacts::default()
+        };
+        let c = round_trips(&conversation_created(&visitor(), &facts, &first()));
+        assert_eq!(c["event"], "conversation_created");
+        assert_eq!(c["id"], 5);
+        assert_eq!(c["additional_attributes"]["referer"], "https://shop.example/p?x=1");
+        assert_eq!(c["additional_attributes"]["browser_language"], "pt");
+        assert_eq!(c["messages"][0]["message_type"], 0);
+        assert_eq!(c["meta"]["sender"]["id"], 7);
+        assert_eq!(c["contact_inbox"]["source_id"], "src-1");
+
+        let m = round_trips(&message_event(&visitor(), &facts, &first(), false));
+        assert_eq!(m["event"], "message_created");
+        assert_eq!(m["message_type"], "incoming");
+        assert_eq!(m["created_at"], "2026-11-25 15:24:12 UTC");
+        assert_eq!(m["conversation"]["id"], 5);
+        assert_eq!(m["sender"]["type"], "contact");
+        let u = message_event(&visitor(), &facts, &first(), true);
+        assert_eq!(u.name(), EventName::MessageUpdated);
+    }
+
+    #[test]
+    fn utc_datetime_matches_known_instants() {
+        assert_eq!(utc_datetime(0), "1970-01-01 00:00:00 UTC");
+        assert_eq!(utc_datetime(951_782_400), "2000-02-29 00:00:00 UTC");
+        assert_eq!(utc_datetime(1_672_597_965), "2023-01-01 18:32:45 UTC");
+        assert_eq!(utc_datetime(-1), "1969-12-31 23:59:59 UTC");
+    }
+}
