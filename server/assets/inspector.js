@@ -95,6 +95,7 @@ function connect() {
   source.addEventListener("event", (m) => renderEvent(JSON.parse(m.data).data, true));
   source.addEventListener("delivery", (m) => renderDelivery(JSON.parse(m.data).data, true));
   source.addEventListener("lagged", () => load().catch(() => {}));
+  source.onopen = () => setStatus("live", "live");
   source.onerror = () => setStatus("reconnecting…", "down");
 }
 
