@@ -63,7 +63,11 @@ fn cross(a: &Set, b: &Set) -> Option<Set> {
     if a.len() * b.len() > MAX_SET {
         return None;
     }
-    Some(a.iter().flat_map(|x| b.iter().map(move |y| format!("{x}{y}"))).collect())
+    Some(
+        a.iter()
+            .flat_map(|x| b.iter().map(move |y| format!("{x}{y}")))
+            .collect(),
+    )
 }
 
 /// A clause is useful only when none of its alternatives is empty.
@@ -79,45 +83,78 @@ fn best_clause(info: &Info) -> Option<Set> {
     if let Some(e) = &info.exact {
         push_clause(&mut all, e);
     }
-    all.into_iter().max_by_key(|c| c.iter().map(|s| s.len()).min().unwrap_or(0))
+    all.into_iter()
+        .max_by_key(|c| c.iter().map(|s| s.len()).min().unwrap_or(0))
 }
 
 fn info(hir: &Hir) -> Info {
     match hir.kind() {
-        HirKind::Empty | HirKind::Look(_) => Info { exact: Some(single("")), cnf: vec![] },
+        HirKind::Empty | HirKind::Look(_) => Info {
+            exact: Some(single("")),
+            cnf: vec![],
+        },
         HirKind::Literal(lit) => match std::str::from_utf8(&lit.0) {
-            Ok(s) => Info { exact: Some(single(&s.chars().map(norm_char).collect::<String>())), cnf: vec![] },
-            Err(_) => Info { exact: None, cnf: vec![] },
+            Ok(s) => Info {
+                exact: Some(single(&s.chars().map(norm_char).collect::<String>())),
+                cnf: vec![],
+            },
+            Err(_) => Info {
+                exact: None,
+                cnf: vec![],
+            },
         },
         HirKind::Class(Class::Unicode(cls)) => {
-            let count: u32 = cls.ranges().iter().map(|r| r.end() as u32 - r.start() as u32 + 1).sum();
+            let count: u32 = cls
+                .ranges()
+                .iter()
+                .map(|r| r.end() as u32 - r.start() as u32 + 1)
+                .sum();
             if count as usize > MAX_SET {
-                return Info { exact: None, cnf: vec![] };
+                return Info {
+                    exact: None,
+                    cnf: vec![],
+                };
             }
             let set = cls
                 .ranges()
                 .iter()
                 .flat_map(|r| (r.start()..=r.end()).map(|c| norm_char(c).to_string()))
                 .collect();
-            Info { exact: Some(set), cnf: vec![] }
+            Info {
+                exact: Some(set),
+                cnf: vec![],
+            }
         }
         HirKind::Class(Class::Bytes(cls)) => {
-            let count: usize = cls.ranges().iter().map(|r| r.end() as usize - r.start() as usize + 1).sum();
+            let count: usize = cls
+                .ranges()
+                .iter()
+                .map(|r| r.end() as usize - r.start() as usize + 1)
+                .sum();
             if count > MAX_SET || cls.ranges().iter().any(|r| r.end() >= 0x80) {
-                return Info { exact: None, cnf: vec![] };
+                return Info {
+                    exact: None,
+                    cnf: vec![],
+                };
             }
             let set = cls
                 .ranges()
                 .iter()
                 .flat_map(|r| (r.start()..=r.end()).map(|b| norm_char(b as char).to_string()))
                 .collect();
-            Info { exact: Some(set), cnf: vec![] }
+            Info {
+                exact: Some(set),
+                cnf: vec![],
+            }
         }
         HirKind::Capture(cap) => info(&cap.sub),
         HirKind::Repetition(rep) => {
             let sub = info(&rep.sub);
             if rep.min == 0 {
-                return Info { exact: None, cnf: vec![] };
+                return Info {
+                    exact: None,
+                    cnf: vec![],
+                };
             }
             if rep.min == 1 && rep.max == Some(1) {
                 return sub;
@@ -159,23 +196,37 @@ fn info(hir: &Hir) -> Info {
             if let Some(current) = &run {
                 push_clause(&mut cnf, current);
             }
-            Info { exact: if all_exact { run } else { None }, cnf }
+            Info {
+                exact: if all_exact { run } else { None },
+                cnf,
+            }
         }
         HirKind::Alternation(subs) => {
             let infos: Vec<Info> = subs.iter().map(info).collect();
             if infos.iter().all(|i| i.exact.is_some()) {
-                let union: Set = infos.iter().flat_map(|i| i.exact.clone().unwrap_or_default()).collect();
+                let union: Set = infos
+                    .iter()
+                    .flat_map(|i| i.exact.clone().unwrap_or_default())
+                    .collect();
                 if union.len() <= MAX_SET {
                     let mut cnf = Vec::new();
                     push_clause(&mut cnf, &union);
-                    return Info { exact: Some(union), cnf };
+                    return Info {
+                        exact: Some(union),
+                        cnf,
+                    };
                 }
             }
             let mut union = Set::new();
             for i in &infos {
                 match best_clause(i) {
                     Some(c) => union.extend(c),
-                    None => return Info { exact: None, cnf: vec![] },
+                    None => {
+                        return Info {
+                            exact: None,
+                            cnf: vec![],
+                        }
+                    }
                 }
             }
             let mut cnf = Vec::new();
@@ -214,8 +265,17 @@ fn clean_escapes(pattern: &str) -> String {
 /// (a superset of another clause) are dropped.
 fn rule_cnf(entry: &Entry, what: &str, index: usize) -> Vec<Set> {
     let regex = entry.0.get("regex").cloned().flatten().unwrap_or_default();
-    let flag = entry.0.get("regex_flag").cloned().flatten().unwrap_or_default();
-    let pattern = if flag.is_empty() { regex } else { format!("(?{flag}){regex}") };
+    let flag = entry
+        .0
+        .get("regex_flag")
+        .cloned()
+        .flatten()
+        .unwrap_or_default();
+    let pattern = if flag.is_empty() {
+        regex
+    } else {
+        format!("(?{flag}){regex}")
+    };
     let pattern = clean_escapes(&pattern);
     let hir = regex_syntax::ParserBuilder::new()
         .utf8(false)
@@ -227,7 +287,11 @@ fn rule_cnf(entry: &Entry, what: &str, index: usize) -> Vec<Set> {
     if let Some(e) = &i.exact {
         push_clause(&mut cnf, e);
     }
-    let mut uniq: Vec<Set> = cnf.into_iter().collect::<BTreeSet<_>>().into_iter().collect();
+    let mut uniq: Vec<Set> = cnf
+        .into_iter()
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
     uniq.sort_by_key(|c| c.len());
     let mut kept: Vec<Set> = Vec::new();
     for c in uniq {
@@ -246,7 +310,8 @@ fn main() {
     println!("cargo:rerun-if-changed=uap/regexes.yaml");
     println!("cargo:rerun-if-changed=build.rs");
     let yaml = std::fs::read_to_string("uap/regexes.yaml").expect("uap/regexes.yaml is readable");
-    let file: RegexFile = serde_yaml::from_str(&yaml).expect("uap/regexes.yaml is a uap-core rule file");
+    let file: RegexFile =
+        serde_yaml::from_str(&yaml).expect("uap/regexes.yaml is a uap-core rule file");
 
     let categories = [
         ("UA_RULES", "user_agent", &file.user_agent_parsers),
@@ -264,9 +329,15 @@ fn main() {
             for c in &cnf {
                 literals.extend(c.iter().cloned());
             }
-            let present: BTreeMap<&String, &String> =
-                entry.0.iter().filter_map(|(k, v)| v.as_ref().map(|v| (k, v))).collect();
-            rules.push((serde_json::to_string(&present).expect("a rule serialises"), cnf));
+            let present: BTreeMap<&String, &String> = entry
+                .0
+                .iter()
+                .filter_map(|(k, v)| v.as_ref().map(|v| (k, v)))
+                .collect();
+            rules.push((
+                serde_json::to_string(&present).expect("a rule serialises"),
+                cnf,
+            ));
         }
         per_category.push(rules);
     }
@@ -282,10 +353,17 @@ fn main() {
         }
     });
     let ids: BTreeMap<&String, usize> = ordered.iter().enumerate().map(|(i, l)| (*l, i)).collect();
-    assert!(ordered.len() < u16::MAX as usize, "too many literals for u16 ids");
+    assert!(
+        ordered.len() < u16::MAX as usize,
+        "too many literals for u16 ids"
+    );
 
     let mut out = String::new();
-    writeln!(out, "// Generated by build.rs from uap/regexes.yaml; do not edit.").unwrap();
+    writeln!(
+        out,
+        "// Generated by build.rs from uap/regexes.yaml; do not edit."
+    )
+    .unwrap();
     let hash = {
         // FNV-1a of the rule file: a cheap, stable version key for result caches.
         let mut h: u64 = 0xcbf29ce484222325;
@@ -327,8 +405,17 @@ fn main() {
         acc += c;
     }
     starts[BUCKETS] = acc;
-    writeln!(out, "pub(crate) static SINGLE_BYTE: [u16; 256] = {singles:?};").unwrap();
-    writeln!(out, "pub(crate) static BUCKET_START: [u16; {}] = {starts:?};", BUCKETS + 1).unwrap();
+    writeln!(
+        out,
+        "pub(crate) static SINGLE_BYTE: [u16; 256] = {singles:?};"
+    )
+    .unwrap();
+    writeln!(
+        out,
+        "pub(crate) static BUCKET_START: [u16; {}] = {starts:?};",
+        BUCKETS + 1
+    )
+    .unwrap();
     for ((name, _, _), rules) in categories.iter().zip(&per_category) {
         writeln!(out, "pub(crate) static {name}: &[Rule] = &[").unwrap();
         for (json, cnf) in rules {
@@ -336,10 +423,16 @@ fn main() {
                 .iter()
                 .map(|c| format!("&{:?}", c.iter().map(|l| ids[l]).collect::<Vec<_>>()))
                 .collect();
-            writeln!(out, "    Rule {{ json: {json:?}, cnf: &[{}] }},", clauses.join(", ")).unwrap();
+            writeln!(
+                out,
+                "    Rule {{ json: {json:?}, cnf: &[{}] }},",
+                clauses.join(", ")
+            )
+            .unwrap();
         }
         writeln!(out, "];").unwrap();
     }
-    let path = PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR is set")).join("uap_tables.rs");
+    let path =
+        PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR is set")).join("uap_tables.rs");
     std::fs::write(path, out).expect("OUT_DIR is writable");
 }

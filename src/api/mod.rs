@@ -6,9 +6,9 @@
 use wasm_bindgen::prelude::*;
 
 mod context;
-pub mod ua;
 mod error;
 mod model;
+pub mod ua;
 mod widget;
 
 pub use error::model_error;
@@ -36,3 +36,7 @@ pub(crate) fn to_js<T: serde::Serialize + ?Sized>(value: &T) -> Result<JsValue, 
         .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
         .map_err(|e| JsError::new(&format!("could not convert the result to JS: {e}")).into())
 }
+
+mod emitter;
+
+pub use emitter::EvolvyEmitter;

@@ -38,9 +38,10 @@ impl Widget {
             .ok()
             .and_then(|f| f.dyn_into().ok())
             .ok_or_else(|| model_error(&ModelError::new("fire", "must be a function")))?;
-        let settings_js = js_sys::Reflect::get(&config, &"settings".into()).unwrap_or(JsValue::NULL);
-        let settings =
-            Settings::from_value(from_js_json(settings_js, "evolvySettings")?).map_err(|e| model_error(&e))?;
+        let settings_js =
+            js_sys::Reflect::get(&config, &"settings".into()).unwrap_or(JsValue::NULL);
+        let settings = Settings::from_value(from_js_json(settings_js, "evolvySettings")?)
+            .map_err(|e| model_error(&e))?;
         let controller = Controller::new(WidgetOptions {
             base_url,
             website_token,
@@ -72,7 +73,10 @@ impl Widget {
             .collect();
         future_to_promise(async move {
             let args = args?;
-            let value = controller.call(&method, args).await.map_err(|e| model_error(&e))?;
+            let value = controller
+                .call(&method, args)
+                .await
+                .map_err(|e| model_error(&e))?;
             super::to_js(&value)
         })
     }

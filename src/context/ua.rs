@@ -40,8 +40,8 @@ mod tables {
     include!(concat!(env!("OUT_DIR"), "/uap_tables.rs"));
 }
 
-pub use tables::{RULES_HASH, RULES_VERSION};
 use tables::{BUCKET_COUNT, BUCKET_START, DEVICE_RULES, LITERALS, OS_RULES, SINGLE_BYTE, UA_RULES};
+pub use tables::{RULES_HASH, RULES_VERSION};
 
 /// The embedded uap-core `regexes.yaml` the tables were generated from (for reference parsers
 /// in tests and benchmarks; the derivation itself never parses it).
@@ -94,9 +94,18 @@ fn parsers() -> &'static Parsers {
     static PARSERS: OnceLock<Parsers> = OnceLock::new();
     PARSERS.get_or_init(|| {
         let slots = |n: usize| -> [Box<[OnceLock<Option<UserAgentParser>>]>; 2] {
-            [(0..n).map(|_| OnceLock::new()).collect(), (0..n).map(|_| OnceLock::new()).collect()]
+            [
+                (0..n).map(|_| OnceLock::new()).collect(),
+                (0..n).map(|_| OnceLock::new()).collect(),
+            ]
         };
-        Parsers { slots: [slots(UA_RULES.len()), slots(OS_RULES.len()), slots(DEVICE_RULES.len())] }
+        Parsers {
+            slots: [
+                slots(UA_RULES.len()),
+                slots(OS_RULES.len()),
+                slots(DEVICE_RULES.len()),
+            ],
+        }
     })
 }
 
@@ -104,13 +113,20 @@ static PARSERS_BUILT: AtomicUsize = AtomicUsize::new(0);
 static RESULT_HITS: AtomicUsize = AtomicUsize::new(0);
 static RESULT_MISSES: AtomicUsize = AtomicUsize::new(0);
 
-fn rule_parser(category: Category, index: usize, unicode: bool) -> Option<&'static UserAgentParser> {
+fn rule_parser(
+    category: Category,
+    index: usize,
+    unicode: bool,
+) -> Option<&'static UserAgentParser> {
     let slot = &parsers().slots[category as usize][usize::from(unicode)][index];
     slot.get_or_init(|| {
         PARSERS_BUILT.fetch_add(1, Ordering::Relaxed);
         let doc = category.document(category.rules()[index].json);
         // JSON is YAML: the builder is the only way to uaparser's Unicode-off regexes.
-        UserAgentParser::builder().with_unicode_support(unicode).build_from_bytes(doc.as_bytes()).ok()
+        UserAgentParser::builder()
+            .with_unicode_support(unicode)
+            .build_from_bytes(doc.as_bytes())
+            .ok()
     })
     .as_ref()
 }
@@ -167,7 +183,11 @@ fn candidates<'a>(rules: &'a [Rule], found: &'a [u64]) -> impl Iterator<Item = u
     rules
         .iter()
         .enumerate()
-        .filter(move |(_, rule)| rule.cnf.iter().all(|clause| clause.iter().any(|&id| has(id))))
+        .filter(move |(_, rule)| {
+            rule.cnf
+                .iter()
+                .all(|clause| clause.iter().any(|&id| has(id)))
+        })
         .map(|(i, _)| i)
 }
 
@@ -220,9 +240,17 @@ fn parse_uncached(user_agent: &str) -> Client<'static> {
         .filter_map(|i| rule_parser(Category::Device, i, unicode))
         .map(|p| p.parse_device(user_agent))
         .find(|r| r.family != SENTINEL)
-        .map(|r| Device { family: owned(r.family), brand: owned_opt(r.brand), model: owned_opt(r.model) })
+        .map(|r| Device {
+            family: owned(r.family),
+            brand: owned_opt(r.brand),
+            model: owned_opt(r.model),
+        })
         .unwrap_or_default();
-    Client { device, os, user_agent: ua }
+    Client {
+        device,
+        os,
+        user_agent: ua,
+    }
 }
 
 fn result_cache() -> &'static Mutex<HashMap<String, Client<'static>>> {

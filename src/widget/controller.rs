@@ -125,7 +125,13 @@ impl Widget {
             .and_then(|w| w.document())
             .ok_or_else(|| JsError::new("evolvy-widget: no document"))?;
         let languages: Vec<String> = web_sys::window()
-            .map(|w| w.navigator().languages().iter().filter_map(|l| l.as_string()).collect())
+            .map(|w| {
+                w.navigator()
+                    .languages()
+                    .iter()
+                    .filter_map(|l| l.as_string())
+                    .collect()
+            })
             .unwrap_or_default();
         let locale = Locale::resolve(
             options.settings.locale.as_deref(),
@@ -153,7 +159,13 @@ impl Widget {
                 Ok(e) => Some(e),
                 Err(errors) => {
                     for e in errors {
-                        fire_raw(&options.fire, "error", &js_of(&json!({"kind": "config", "message": e.to_string(), "field": e.path})));
+                        fire_raw(
+                            &options.fire,
+                            "error",
+                            &js_of(
+                                &json!({"kind": "config", "message": e.to_string(), "field": e.path}),
+                            ),
+                        );
                     }
                     None
                 }
@@ -219,7 +231,12 @@ impl Widget {
         s.conversation = facts;
     }
 
-    fn listen(&self, target: &web_sys::EventTarget, kind: &str, f: impl FnMut(web_sys::Event) + 'static) -> Result<(), JsValue> {
+    fn listen(
+        &self,
+        target: &web_sys::EventTarget,
+        kind: &str,
+        f: impl FnMut(web_sys::Event) + 'static,
+    ) -> Result<(), JsValue> {
         let closure = Closure::<dyn FnMut(web_sys::Event)>::new(f);
         target.add_event_listener_with_callback(kind, closure.as_ref().unchecked_ref())?;
         self.state.borrow_mut()._listeners.push(closure);
@@ -328,7 +345,10 @@ impl Widget {
         let context = match self.fresh_context().await {
             Ok(c) => c,
             Err(e) => {
-                self.error("context", &format!("could not read the visitor context: {e:?}"));
+                self.error(
+                    "context",
+                    &format!("could not read the visitor context: {e:?}"),
+                );
                 return;
             }
         };
@@ -365,7 +385,10 @@ impl Widget {
             event_info: context.event_info().into(),
         };
         if let Err(e) = session.trigger(&request).await {
-            self.error("platform", &format!("webwidget.triggered was not accepted: {e}"));
+            self.error(
+                "platform",
+                &format!("webwidget.triggered was not accepted: {e}"),
+            );
         }
         let current = self.current_conversation(None);
         let visitor = self.state.borrow().visitor.clone();
@@ -374,7 +397,10 @@ impl Widget {
         self.restore_thread().await;
     }
 
-    fn current_conversation(&self, messages: Option<&[WidgetMessage]>) -> Option<crate::model::Conversation> {
+    fn current_conversation(
+        &self,
+        messages: Option<&[WidgetMessage]>,
+    ) -> Option<crate::model::Conversation> {
         let s = self.state.borrow();
         s.conversation
             .as_ref()
@@ -403,7 +429,11 @@ impl Widget {
 
     fn render_message(&self, m: &WidgetMessage, local_key: Option<&str>) {
         let s = self.state.borrow();
-        let author = if m.message_type == 0 { Author::Visitor } else { Author::Agent };
+        let author = if m.message_type == 0 {
+            Author::Visitor
+        } else {
+            Author::Agent
+        };
         let key = format!("m{}", m.id);
         if let Some(local) = local_key {
             if let Some(li) = s.view.find_message(local) {
@@ -411,15 +441,23 @@ impl Widget {
             }
         }
         let time = format_time(s.locale, m.created_at);
-        let _ = s
-            .view
-            .upsert_message(&key, author, m.content.as_deref().unwrap_or_default(), &time, None);
+        let _ = s.view.upsert_message(
+            &key,
+            author,
+            m.content.as_deref().unwrap_or_default(),
+            &time,
+            None,
+        );
     }
 
     fn set_unread(&self, count: u32) {
         let mut s = self.state.borrow_mut();
         s.unread = count;
-        let shown = if s.settings.hide_message_bubble { 0 } else { count };
+        let shown = if s.settings.hide_message_bubble {
+            0
+        } else {
+            count
+        };
         let _ = s.view.set_unread(s.locale, shown);
         let fire = s.fire.clone();
         drop(s);
@@ -443,7 +481,9 @@ impl Widget {
             let key = format!("local-{}", s.local_seq);
             let sending = s.locale.text(Text::Sending);
             let time = format_time(s.locale, (js_sys::Date::now() / 1000.0) as i64);
-            let _ = s.view.upsert_message(&key, Author::Visitor, &text, &time, Some(sending));
+            let _ = s
+                .view
+                .upsert_message(&key, Author::Visitor, &text, &time, Some(sending));
             s.outbox.push_back((key.clone(), text));
             key
         };
@@ -486,7 +526,10 @@ impl Widget {
                             }
                             d
                         };
-                        w.error("send", &format!("message not sent yet, retrying in {delay} ms: {e}"));
+                        w.error(
+                            "send",
+                            &format!("message not sent yet, retrying in {delay} ms: {e}"),
+                        );
                         w.state.borrow_mut().sending = false;
                         let again = w.clone();
                         let cb = Closure::once_into_js(move || again.pump());
@@ -588,7 +631,9 @@ impl Widget {
                 self.deliver(&payloads::message_event(&visitor, &facts, &first, false));
             }
             Some(mut facts) => {
-                let sent = session.create_message(&CreateMessageRequest { message }).await?;
+                let sent = session
+                    .create_message(&CreateMessageRequest { message })
+                    .await?;
                 if facts.event_info.referer.is_empty() {
                     facts.event_info = context.event_info();
                 }
@@ -633,10 +678,15 @@ impl Widget {
             let label = format!("evolvy ▸ {name} ({status})");
             web_sys::console::group_collapsed_1(&JsValue::from_str(&label));
             web_sys::console::log_1(&js_of(&payload));
-            web_sys::console::log_1(&JsValue::from_str(&serde_json::to_string_pretty(&payload).unwrap_or_default()));
+            web_sys::console::log_1(&JsValue::from_str(
+                &serde_json::to_string_pretty(&payload).unwrap_or_default(),
+            ));
             web_sys::console::group_end();
         }
-        self.fire("event", &js_of(&json!({"name": name, "payload": payload, "status": status})));
+        self.fire(
+            "event",
+            &js_of(&json!({"name": name, "payload": payload, "status": status})),
+        );
         let mut s = self.state.borrow_mut();
         s.history.push_back(HistoryEntry {
             name,
@@ -661,7 +711,10 @@ impl Widget {
         let str_arg = |i: usize, name: &str| -> Result<String, ModelError> {
             match arg(i) {
                 Value::String(s) if !s.trim().is_empty() && s.len() <= 1024 => Ok(s),
-                _ => Err(ModelError::new(name, "must be a non-empty string of at most 1024 bytes")),
+                _ => Err(ModelError::new(
+                    name,
+                    "must be a non-empty string of at most 1024 bytes",
+                )),
             }
         };
         let object_arg = |i: usize, name: &str| -> Result<Map<String, Value>, ModelError> {
@@ -685,7 +738,12 @@ impl Widget {
                     Value::String(s) if s == "open" => Some(true),
                     Value::String(s) if s == "close" => Some(false),
                     Value::String(s) if s == "toggle" => None,
-                    _ => return Err(ModelError::new("state", "must be \"open\", \"close\" or a boolean")),
+                    _ => {
+                        return Err(ModelError::new(
+                            "state",
+                            "must be \"open\", \"close\" or a boolean",
+                        ))
+                    }
                 };
                 self.toggle(target);
                 Ok(Value::Bool(self.state.borrow().open))
@@ -701,10 +759,18 @@ impl Widget {
                     match user.get(k) {
                         None | Some(Value::Null) => Ok(None),
                         Some(Value::String(s)) if s.len() <= 1024 => Ok(Some(s.clone())),
-                        Some(_) => Err(ModelError::new(format!("user.{k}"), "must be a string of at most 1024 bytes")),
+                        Some(_) => Err(ModelError::new(
+                            format!("user.{k}"),
+                            "must be a string of at most 1024 bytes",
+                        )),
                     }
                 };
-                let (name, email, phone, avatar) = (field("name")?, field("email")?, field("phone_number")?, field("avatar_url")?);
+                let (name, email, phone, avatar) = (
+                    field("name")?,
+                    field("email")?,
+                    field("phone_number")?,
+                    field("avatar_url")?,
+                );
                 if let Some(a) = &avatar {
                     if !(a.starts_with("https://") || a.starts_with("http://")) {
                         return Err(ModelError::new("user.avatar_url", "must be an http(s) URL"));
@@ -728,12 +794,20 @@ impl Widget {
             }
             "setCustomAttributes" => {
                 let attrs = object_arg(0, "customAttributes")?;
-                self.state.borrow_mut().visitor.custom_attributes.extend(attrs);
+                self.state
+                    .borrow_mut()
+                    .visitor
+                    .custom_attributes
+                    .extend(attrs);
                 Ok(Value::Bool(true))
             }
             "deleteCustomAttribute" => {
                 let key = str_arg(0, "key")?;
-                self.state.borrow_mut().visitor.custom_attributes.remove(&key);
+                self.state
+                    .borrow_mut()
+                    .visitor
+                    .custom_attributes
+                    .remove(&key);
                 Ok(Value::Bool(true))
             }
             "setConversationCustomAttributes" => {
@@ -758,12 +832,17 @@ impl Widget {
             "setLocale" => {
                 let tag = str_arg(0, "locale")?;
                 let locale = Locale::parse(&tag).ok_or_else(|| {
-                    ModelError::new("locale", format!("unsupported locale `{tag}`: use pt_BR, en or es"))
+                    ModelError::new(
+                        "locale",
+                        format!("unsupported locale `{tag}`: use pt_BR, en or es"),
+                    )
                 })?;
                 let mut s = self.state.borrow_mut();
                 s.locale = locale;
                 s.session.set_locale(locale.code());
-                s.view.set_locale(locale).map_err(|e| ModelError::new("locale", format!("{e:?}")))?;
+                s.view
+                    .set_locale(locale)
+                    .map_err(|e| ModelError::new("locale", format!("{e:?}")))?;
                 if let Some(t) = s.settings.launcher_title.clone().filter(|t| !t.is_empty()) {
                     s.view.title.set_text_content(Some(&t));
                 }
@@ -794,11 +873,13 @@ impl Widget {
                     .fresh_context()
                     .await
                     .map_err(|e| ModelError::new("context", format!("{e:?}")))?;
-                serde_json::to_value(&context).map_err(|e| ModelError::new("context", e.to_string()))
+                serde_json::to_value(&context)
+                    .map_err(|e| ModelError::new("context", e.to_string()))
             }
             "history" => {
                 let s = self.state.borrow();
-                serde_json::to_value(&s.history).map_err(|e| ModelError::new("history", e.to_string()))
+                serde_json::to_value(&s.history)
+                    .map_err(|e| ModelError::new("history", e.to_string()))
             }
             other => Err(ModelError::new(
                 "method",
@@ -810,6 +891,9 @@ impl Widget {
 
 fn fire_raw(fire: &js_sys::Function, name: &str, detail: &JsValue) {
     if let Err(e) = fire.call2(&JsValue::UNDEFINED, &JsValue::from_str(name), detail) {
-        web_sys::console::warn_2(&JsValue::from_str("evolvy-widget: event listener failed"), &e);
+        web_sys::console::warn_2(
+            &JsValue::from_str("evolvy-widget: event listener failed"),
+            &e,
+        );
     }
 }

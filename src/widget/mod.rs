@@ -8,8 +8,8 @@ pub mod payloads;
 pub mod settings;
 
 #[cfg(target_arch = "wasm32")]
-pub mod view;
-#[cfg(target_arch = "wasm32")]
 pub mod controller;
 #[cfg(target_arch = "wasm32")]
 pub mod session;
+#[cfg(target_arch = "wasm32")]
+pub mod view;

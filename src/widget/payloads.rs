@@ -247,8 +247,14 @@ mod tests {
             contact_inbox_id: 11,
             contact_id: 7,
             source_id: "src-1".into(),
-            inbox: Inbox { id: 2, name: "Site".into() },
-            account: Account { id: 1, name: "Evolvy".into() },
+            inbox: Inbox {
+                id: 2,
+                name: "Site".into(),
+            },
+            account: Account {
+                id: 1,
+                name: "Evolvy".into(),
+            },
             name: "Ana".into(),
             email: Some("ana@example.com".into()),
             ..Visitor::default()
@@ -316,7 +322,10 @@ mod tests {
         let c = round_trips(&conversation_created(&visitor(), &facts, &first()));
         assert_eq!(c["event"], "conversation_created");
         assert_eq!(c["id"], 5);
-        assert_eq!(c["additional_attributes"]["referer"], "https://shop.example/p?x=1");
+        assert_eq!(
+            c["additional_attributes"]["referer"],
+            "https://shop.example/p?x=1"
+        );
         assert_eq!(c["additional_attributes"]["browser_language"], "pt");
         assert_eq!(c["messages"][0]["message_type"], 0);
         assert_eq!(c["meta"]["sender"]["id"], 7);

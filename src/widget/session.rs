@@ -132,18 +132,34 @@ impl Session {
         }
     }
 
-    async fn send<T: DeserializeOwned>(&self, request: Result<Request, gloo_net::Error>) -> Result<Option<T>, ApiError> {
+    async fn send<T: DeserializeOwned>(
+        &self,
+        request: Result<Request, gloo_net::Error>,
+    ) -> Result<Option<T>, ApiError> {
         let request = request.map_err(|e| ApiError::Body(e.to_string()))?;
-        let response = request.send().await.map_err(|e| ApiError::Network(e.to_string()))?;
+        let response = request
+            .send()
+            .await
+            .map_err(|e| ApiError::Network(e.to_string()))?;
         let status = response.status();
         if !(200..300).contains(&status) {
-            let body: String = response.text().await.unwrap_or_default().chars().take(300).collect();
+            let body: String = response
+                .text()
+                .await
+                .unwrap_or_default()
+                .chars()
+                .take(300)
+                .collect();
             return Err(ApiError::Status(status, body));
         }
         if status == 204 {
             return Ok(None);
         }
-        response.json::<T>().await.map(Some).map_err(|e| ApiError::Body(e.to_string()))
+        response
+            .json::<T>()
+            .await
+            .map(Some)
+            .map_err(|e| ApiError::Body(e.to_string()))
     }
 
     /// Makes sure the visitor has a contact and a token (`POST /config` once per browser).
@@ -163,7 +179,9 @@ impl Session {
             });
             self.save();
         }
-        self.stored.as_ref().ok_or_else(|| ApiError::Body("no session".into()))
+        self.stored
+            .as_ref()
+            .ok_or_else(|| ApiError::Body("no session".into()))
     }
 
     /// `POST /events` (webwidget.triggered).
@@ -177,7 +195,9 @@ impl Session {
         &mut self,
         body: &CreateConversationRequest,
     ) -> Result<ConversationCreateResponse, ApiError> {
-        let request = self.authed(Request::post(&self.url("conversations"))).json(body);
+        let request = self
+            .authed(Request::post(&self.url("conversations")))
+            .json(body);
         let response: ConversationCreateResponse = self
             .send(request)
             .await?
@@ -196,7 +216,10 @@ impl Session {
     }
 
     /// `POST /messages`: a later visitor message.
-    pub async fn create_message(&self, body: &CreateMessageRequest) -> Result<WidgetMessage, ApiError> {
+    pub async fn create_message(
+        &self,
+        body: &CreateMessageRequest,
+    ) -> Result<WidgetMessage, ApiError> {
         let request = self.authed(Request::post(&self.url("messages"))).json(body);
         self.send(request)
             .await?

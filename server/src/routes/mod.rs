@@ -1,0 +1,144 @@
+//! HTTP routes, one module per area.
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use serde::de::DeserializeOwned;
+
+use crate::error::{ApiError, ApiResult};
+use crate::AppState;
+
+pub mod admin;
+pub mod files;
+pub mod webhooks;
+pub mod widget;
+
+/// The request headers the browser module sends cross-origin.
+pub const CORS_ALLOW_HEADERS: &str =
+    "Content-Type, X-Auth-Token, webhook-id, webhook-timestamp, webhook-signature, X-Evolvy-Event";
+
+/// The whole application.
+pub fn router(state: AppState) -> Router {
+    let body_limit = state.config.body_limit;
+    let cross_origin = Router::new()
+        .route("/api/v1/widget/config", post(widget::config))
+        .route("/api/v1/widget/events", post(widget::events))
+        .route(
+            "/api/v1/widget/conversations",
+            post(widget::create_conversation),
+        )
+        .route(
+            "/api/v1/widget/messages",
+            post(widget::create_message).get(widget::list_messages),
+        )
+        .route("/webhooks/receive", post(webhooks::receive))
+        .layer(middleware::from_fn(cors));
+    Router::new()
+        .merge(cross_origin)
+        .route(
+            "/api/v1/accounts/{account_id}/webhooks",
+            get(webhooks::list).post(webhooks::create),
+        )
+        .route(
+            "/api/v1/accounts/{account_id}/webhooks/{webhook_id}",
+            axum::routing::delete(webhooks::delete),
+        )
+        .route("/api/v1/events", get(admin::events))
+        .route("/api/v1/deliveries", get(admin::deliveries))
+        .route("/api/v1/stream/events", get(crate::stream::handler))
+        .route("/healthz", get(admin::healthz))
+        .route("/inspector", get(crate::inspector::page))
+        .route("/inspector/inspector.js", get(crate::inspector::script))
+        .route("/inspector/inspector.css", get(crate::inspector::style))
+        .route("/", get(files::index))
+        .route("/pkg/{*path}", get(files::pkg))
+        .fallback(files::www)
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(middleware::from_fn(security_headers))
+        .with_state(state)
+}
+
+/// CORS for the widget API and the webhook receiver: any origin (no cookies are used: the
+/// contact token travels in `X-Auth-Token`), preflights answered here.
+async fn cors(req: Request, next: Next) -> Response {
+    let private_network = req
+        .headers()
+        .contains_key("access-control-request-private-network");
+    let mut resp = if req.method() == Method::OPTIONS {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        next.run(req).await
+    };
+    let h = resp.headers_mut();
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_METHODS,
+        HeaderValue::from_static("GET, POST, OPTIONS"),
+    );
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_HEADERS,
+        HeaderValue::from_static(CORS_ALLOW_HEADERS),
+    );
+    h.insert(
+        header::ACCESS_CONTROL_MAX_AGE,
+        HeaderValue::from_static("600"),
+    );
+    if private_network {
+        h.insert(
+            "access-control-allow-private-network",
+            HeaderValue::from_static("true"),
+        );
+    }
+    resp
+}
+
+async fn security_headers(req: Request, next: Next) -> Response {
+    let mut resp = next.run(req).await;
+    resp.headers_mut().insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    resp
+}
+
+/// The request body, or the body-limit / read error as a JSON error (413 for an oversize body).
+pub fn body_bytes(body: Result<Bytes, BytesRejection>) -> ApiResult<Bytes> {
+    body.map_err(|rej| ApiError::new(rej.status(), rej.body_text()))
+}
+
+/// Parses a JSON body as `T`: invalid JSON → 400, a field that does not fit → 422 naming it.
+pub fn json_body<T: DeserializeOwned>(bytes: &[u8]) -> ApiResult<T> {
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        match inner.classify() {
+            serde_json::error::Category::Data => {
+                let message = inner.to_string();
+                ApiError::invalid(crate::payload::refine_path(path, &message), message)
+            }
+            _ => {
+                let mut err = ApiError::bad_request(format!("invalid JSON: {inner}"));
+                err.path = Some(".".into());
+                err
+            }
+        }
+    })
+}
+
+/// A header as text, if present and visible ASCII.
+pub fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+}
