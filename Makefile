@@ -6,7 +6,7 @@ DATA_DIR ?= $(CURDIR)/data
 CHROMEDRIVER ?= /usr/bin/chromedriver
 export PORT DATA_DIR
 
-.PHONY: demo test pkg setup setup-test test-native test-wasm test-e2e bench bench-ua fmt lint size clean-pkg
+.PHONY: demo test pkg package test-npm setup setup-test test-native test-wasm test-e2e bench bench-ua fmt lint size clean-pkg
 
 ## Build the wasm package and run the local backend on http://127.0.0.1:$(PORT)/
 demo: pkg
@@ -41,6 +41,14 @@ pkg: setup
 	wasm-pack build --release --target web --out-dir pkg --out-name evolvy_widget
 	scripts/node_modules/.bin/terser www/sdk.js --compress passes=3,unsafe=true,toplevel=true --mangle toplevel=true -o pkg/sdk.min.js
 	@scripts/size.sh pkg/evolvy_widget_bg.wasm pkg/evolvy_widget.js pkg/sdk.min.js
+
+## The publishable npm package from pkg/ (package.json, typed .d.ts, README), packed into target/npm/.
+package: pkg
+	scripts/package.sh pkg
+
+## The packed package installed into a Vite 7 app: tsc (and a file that must fail), build, headless Chromium.
+test-npm: package
+	node tests/npm-consumer/run.mjs "$$(ls target/npm/evolvy-widget-*.tgz)"
 
 ## Raw, gzip and brotli size of the built module.
 size:
