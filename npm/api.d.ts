@@ -179,8 +179,8 @@ export interface ConfigError {
 
 /** Delivers platform events to webhooks and to the platform's widget API, at least once. */
 export class EvolvyEmitter {
+  /** Releases the Rust side now rather than when garbage-collected (also `using` where `Symbol.dispose` exists). */
   free(): void;
-  [Symbol.dispose](): void;
   /**
    * Validates `config` and starts delivering (including what an earlier page left queued).
    * Throws when no target is valid; other invalid entries are reported in `configErrors()`.
@@ -207,8 +207,8 @@ export class EvolvyEmitter {
  * @internal
  */
 export class Widget {
+  /** Releases the Rust side now rather than when garbage-collected (also `using` where `Symbol.dispose` exists). */
   free(): void;
-  [Symbol.dispose](): void;
   constructor(config: {
     baseUrl: string;
     websiteToken: string;

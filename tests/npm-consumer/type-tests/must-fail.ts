@@ -8,7 +8,7 @@ const ok = { id: 7, contact: { id: 42 }, inbox: { id: 3 }, account: { id: 1 }, e
 buildEvent("webwidget_triggered", { ...ok, contact: { id: "42" } }); // expect TS2322 (an id is a number)
 buildEvent("webwidget_triggered", { ...ok, contact: { id: 42, type: "user" } }); // expect TS2322 (a contact's type is "contact")
 buildEvent("webwidget_triggered", { id: 7, contact: { id: 42 }, inbox: { id: 3 }, account: { id: 1 } }); // expect TS2345 (event_info is required)
-buildEvent("conversation_created", { id: 1, inbox_id: 1, can_replay: false }); // expect TS2353 (the seed's typo is not a field)
+buildEvent("conversation_created", { id: 1, inbox_id: 1, can_replay: false }); // expect TS2561 (the seed's typo is not a field)
 buildEvent("conversation_created", { id: 1, inbox_id: 1, status: "closed" }); // expect TS2322 (not a status)
 buildEvent("conversation_status_changed", { id: 1, inbox_id: 1 }); // expect TS2353 (updates take {previous, current})
 buildEvent("webwidget_opened", ok); // expect TS2345 (not an event name)
