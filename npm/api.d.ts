@@ -224,6 +224,8 @@ export class Widget {
   call(method: string, args: unknown[]): Promise<unknown>;
 }
 
+/** @internal Runs once when the module is instantiated (`init` calls it): routes panics to the console. */
+export function start(): void;
 /** @internal Counters of the User-Agent parser's caches (benchmarks). */
 export function uaCacheStats(): Record<string, number>;
 /** @internal Empties the per-string result cache (benchmarks). */

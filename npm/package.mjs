@@ -45,7 +45,7 @@ function exportsOf(dts) {
   const functions = new Set([...dts.matchAll(/^export (?:declare )?function (\w+)/gm)].map((m) => m[1]));
   const classes = new Map();
   for (const m of dts.matchAll(/^export (?:declare )?class (\w+) \{\n([\s\S]*?)^\}/gm)) {
-    const members = new Set([...m[2].matchAll(/^ {2}(?:static |get |set )?(\w+)\s*[(<]/gm)].map((x) => x[1]));
+    const members = new Set([...m[2].matchAll(/^ +(?:static |get |set )?(\w+)\s*[(<]/gm)].map((x) => x[1]));
     classes.set(m[1], members);
   }
   return { functions, classes };

@@ -107,6 +107,10 @@ const server = createServer((req, res) => {
     return;
   }
   const path = new URL(req.url, "http://x").pathname;
+  if (path === "/favicon.ico") {
+    res.writeHead(204).end();
+    return;
+  }
   const file = join(here, "dist", path === "/" ? "index.html" : path);
   if (!file.startsWith(join(here, "dist")) || !existsSync(file)) {
     res.writeHead(404).end();
@@ -170,7 +174,7 @@ const pageErrors = [];
 try {
   const page = await context.newPage();
   page.on("pageerror", (e) => pageErrors.push(String(e)));
-  page.on("console", (m) => m.type() === "error" && pageErrors.push(m.text()));
+  page.on("console", (m) => m.type() === "error" && pageErrors.push(`${m.text()} (${m.location().url})`));
   await page.goto(url, { timeout: 30_000 });
   await page.waitForFunction(() => window.__result !== undefined, null, { timeout: 60_000 });
   result = await page.evaluate(() => window.__result);
