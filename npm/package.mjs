@@ -75,6 +75,48 @@ const header = `// evolvy-widget ${version}: typed API (npm/api.d.ts), payload t
 writeFileSync(join(pkg, `${NAME}.d.ts`), `${header}${apiBody.trimEnd()}\n\n${bindgen.slice(initAt)}`);
 copyFileSync(join(root, "npm/model.d.ts"), join(pkg, "model.d.ts"));
 
+// ---- The .wasm without its `name` section ----
+// wasm-pack runs wasm-bindgen without --remove-name-section (and wasm-opt is off): the function
+// names are a quarter of the module and only help debuggers. Other sections are kept byte for byte.
+function stripNameSection(bytes) {
+  if (bytes.readUInt32LE(0) !== 0x6d736100) fail("evolvy_widget_bg.wasm is not a WebAssembly module");
+  let at = 8;
+  const leb = () => {
+    let value = 0;
+    let shift = 0;
+    let byte;
+    do {
+      byte = bytes[at++];
+      value += (byte & 0x7f) * 2 ** shift;
+      shift += 7;
+    } while (byte & 0x80);
+    return value;
+  };
+  const kept = [bytes.subarray(0, 8)];
+  while (at < bytes.length) {
+    const start = at;
+    const id = bytes[at++];
+    const size = leb();
+    const body = at;
+    let custom = "";
+    if (id === 0) {
+      const n = leb();
+      custom = bytes.subarray(at, at + n).toString();
+    }
+    at = body + size;
+    if (at > bytes.length) fail("evolvy_widget_bg.wasm is truncated");
+    if (!(id === 0 && custom === "name")) kept.push(bytes.subarray(start, at));
+  }
+  return Buffer.concat(kept);
+}
+const wasmPath = join(pkg, `${NAME}_bg.wasm`);
+const wasmBefore = readFileSync(wasmPath);
+const wasmAfter = stripNameSection(wasmBefore);
+if (wasmAfter.length !== wasmBefore.length) {
+  writeFileSync(wasmPath, wasmAfter);
+  console.log(`package: removed the name section: ${wasmBefore.length} -> ${wasmAfter.length} bytes`);
+}
+
 // ---- README and CHANGELOG ----
 copyFileSync(join(root, "docs/npm.md"), join(pkg, "README.md"));
 copyFileSync(join(root, "CHANGELOG.md"), join(pkg, "CHANGELOG.md"));
