@@ -12,7 +12,7 @@ import type {
   InitiatedAt,
 } from "./model.js";
 
-export type * from "./model.js";
+export * from "./model.js";
 
 /** An `Error` thrown for bad input: `message` names the field, `field` holds its path. */
 export interface EvolvyError extends Error {

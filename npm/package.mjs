@@ -72,7 +72,7 @@ if (problems.length) {
 const header = `// evolvy-widget ${version}: typed API (npm/api.d.ts), payload types generated from the Rust
 // model (model.d.ts), and the module initialisation declared by wasm-bindgen.
 `;
-writeFileSync(join(pkg, `${NAME}.d.ts`), `${header}${apiBody.trimEnd()}\n\n${bindgen.slice(initAt)}`);
+writeFileSync(join(pkg, `${NAME}.d.ts`), `${header}\n${apiBody.trim()}\n\n${bindgen.slice(initAt)}`);
 copyFileSync(join(root, "npm/model.d.ts"), join(pkg, "model.d.ts"));
 
 // ---- The .wasm without its `name` section ----
