@@ -59,7 +59,15 @@ fixtures.forEach((f, i) => {
   generated += `// ${f}\nexport const fixture${i} = ${JSON.stringify(json, null, 2)} satisfies EventPayloads[${JSON.stringify(json.event)}];\n\n`;
 });
 writeFileSync(join(here, "type-tests/fixtures.generated.ts"), generated);
-step(`tsc --noEmit (app, payload tests, ${fixtures.length} golden fixtures)`);
+// The README's TypeScript examples, as shipped (the one showing a compile error is skipped).
+for (const f of readdirSync(join(here, "type-tests")).filter((f) => f.startsWith("readme-"))) {
+  rmSync(join(here, "type-tests", f));
+}
+const readme = readFileSync(join(here, "node_modules/evolvy-widget/README.md"), "utf8");
+const samples = [...readme.matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((m) => m[1]).filter((code) => !/error TS\d+/.test(code));
+assert.ok(samples.length >= 4, `README has its TypeScript examples (${samples.length})`);
+samples.forEach((code, i) => writeFileSync(join(here, `type-tests/readme-${i + 1}.generated.ts`), `${code}\nexport {};\n`));
+step(`tsc --noEmit (app, payload tests, ${fixtures.length} golden fixtures, ${samples.length} README examples)`);
 mustRun(bin("tsc"), ["--noEmit", "-p", "tsconfig.json"]);
 
 // ---- 3. the file that must fail ----
