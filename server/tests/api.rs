@@ -850,3 +850,45 @@ async fn inspector_stream_shows_a_new_event() {
         .await
         .expect("clean shutdown");
 }
+
+#[tokio::test]
+async fn webhooks_file_is_loaded_and_reloaded_in_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    let file = data.join("webhooks.json");
+    std::fs::write(&file, r#"[{"url": "http://127.0.0.1:9/a", "subscriptions": ["message_created"], "secret": "0123456789abcdef"}]"#).unwrap();
+    let server = start(dir.path()).await;
+    let c = client();
+    let url = format!("{}/api/v1/accounts/1/webhooks", server.url());
+    let hooks: Value = c.get(&url).send().await.unwrap().json().await.unwrap();
+    assert_eq!(hooks["payload"][0]["origin"], "file");
+    assert_eq!(hooks["payload"][0]["secret"], "0123456789abcdef");
+    let id = hooks["payload"][0]["id"].clone();
+    server.shutdown().await;
+
+    // Same URL, more events: the webhook keeps its id (and its pending deliveries).
+    std::fs::write(&file, r#"{"webhooks": [{"url": "http://127.0.0.1:9/a", "subscriptions": ["message_created", "webwidget_triggered"]}]}"#).unwrap();
+    let server = start(dir.path()).await;
+    let url = format!("{}/api/v1/accounts/1/webhooks", server.url());
+    let hooks: Value = c.get(&url).send().await.unwrap().json().await.unwrap();
+    assert_eq!(hooks["payload"].as_array().unwrap().len(), 1);
+    assert_eq!(hooks["payload"][0]["id"], id);
+    assert_eq!(
+        hooks["payload"][0]["subscriptions"],
+        json!(["message_created", "webwidget_triggered"])
+    );
+    server.shutdown().await;
+
+    // An invalid file stops the start with a message naming the field.
+    std::fs::write(
+        &file,
+        r#"[{"url": "http://a.example", "subscriptions": ["nope"]}]"#,
+    )
+    .unwrap();
+    let err = serve(config(dir.path())).await.err().expect("start fails");
+    assert!(
+        err.to_string().contains("webhooks[0].subscriptions[0]"),
+        "{err}"
+    );
+}
