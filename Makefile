@@ -13,7 +13,7 @@ demo: pkg
 	cargo run -p evolvy-server
 
 ## Everything CI runs: native tests, browser tests in headless Chromium, end-to-end tests.
-test: setup-test test-native test-wasm pkg test-e2e
+test: setup-test test-native test-wasm pkg test-e2e test-npm
 
 setup:
 	@scripts/setup.sh build

@@ -14,7 +14,7 @@
     var full = open && matchMedia("(max-width:480px)").matches;
     F.style.cssText = "position:fixed;z-index:99999999;border:0;bottom:0;" +
       (S.position == "left" ? "left:0;" : "right:0;") +
-      (full ? "width:100%;height:100%" : open ? "width:420px;height:min(740px,100%)" : "width:96px;height:96px");
+      (full ? "width:100%;height:100%" : open ? "width:500px;height:min(740px,100%)" : "width:96px;height:96px");
   }
   w.addEventListener("message", function (e) {
     var m = e.data || {}, c = calls[m.id], t = m.t;

@@ -156,6 +156,11 @@ fn timezone() -> String {
         .unwrap_or_default()
 }
 
+/// What a cached derivation depends on: the rules and this crate's derivation code.
+fn cache_version() -> String {
+    format!("{}+{}", context::ua::RULES_VERSION, crate::VERSION)
+}
+
 /// Derives the browser fields, through the localStorage cache when allowed.
 fn derive_cached(
     window: &web_sys::Window,
@@ -172,7 +177,7 @@ fn derive_cached(
     if let Some(storage) = &storage {
         if let Ok(Some(text)) = storage.get_item(CACHE_KEY) {
             if let Ok(entry) = serde_json::from_str::<CacheEntry>(&text) {
-                if entry.rules == context::ua::RULES_VERSION
+                if entry.rules == cache_version()
                     && entry.ua == user_agent
                     && entry.hints == hints_key
                 {
@@ -185,7 +190,7 @@ fn derive_cached(
     let browser = context::derive_browser(user_agent, hints.as_ref());
     if let Some(storage) = &storage {
         let entry = CacheEntry {
-            rules: context::ua::RULES_VERSION.to_string(),
+            rules: cache_version(),
             ua: user_agent.to_string(),
             hints: hints_key,
             browser: browser.clone(),
