@@ -40,8 +40,23 @@ impl Widget {
             .ok_or_else(|| model_error(&ModelError::new("fire", "must be a function")))?;
         let settings_js =
             js_sys::Reflect::get(&config, &"settings".into()).unwrap_or(JsValue::NULL);
-        let settings = Settings::from_value(from_js_json(settings_js, "evolvySettings")?)
-            .map_err(|e| model_error(&e))?;
+        // A bad setting must not take the chat down: report it and run with the defaults.
+        let settings = match from_js_json(settings_js, "evolvySettings")
+            .and_then(|v| Settings::from_value(v).map_err(|e| model_error(&e)))
+        {
+            Ok(s) => s,
+            Err(error) => {
+                let message = js_sys::Reflect::get(&error, &"message".into())
+                    .ok()
+                    .and_then(|m| m.as_string())
+                    .unwrap_or_default();
+                let detail = js_sys::Object::new();
+                let _ = js_sys::Reflect::set(&detail, &"kind".into(), &"config".into());
+                let _ = js_sys::Reflect::set(&detail, &"message".into(), &message.into());
+                let _ = fire.call2(&JsValue::UNDEFINED, &"error".into(), &detail);
+                Settings::default()
+            }
+        };
         let controller = Controller::new(WidgetOptions {
             base_url,
             website_token,
