@@ -6,7 +6,7 @@ DATA_DIR ?= $(CURDIR)/data
 CHROMEDRIVER ?= /usr/bin/chromedriver
 export PORT DATA_DIR
 
-.PHONY: demo test pkg package test-npm setup setup-test test-native test-wasm test-e2e bench bench-ua fmt lint size clean-pkg
+.PHONY: demo test pkg package test-npm setup setup-test test-native test-wasm test-e2e bench bench-ua bench-widget fmt lint size
 
 ## Build the wasm package and run the local backend on http://127.0.0.1:$(PORT)/
 demo: pkg
@@ -54,7 +54,12 @@ test-npm: package
 size:
 	@scripts/size.sh pkg/evolvy_widget_bg.wasm
 
-bench: bench-ua
+bench: bench-ua bench-widget
+
+## Widget: transfer sizes, click → visible, click → POST, long tasks on the host page.
+bench-widget: pkg setup-test
+	cargo build -p evolvy-server
+	node bench/widget.mjs
 
 bench-ua: pkg
 	@if [ -f bench/ua.mjs ]; then cd bench && npm ci --no-audit --no-fund --silent && node ua.mjs; fi
