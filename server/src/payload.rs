@@ -5,6 +5,7 @@
 //! builders assemble platform-shaped payloads from stored rows, which are then parsed by that
 //! model and stored in its canonical form ([`canonical`]).
 
+use evolvy_widget::model::time::{iso8601_ms, platform_datetime};
 use evolvy_widget::model::{Account, BrowserInfo, Event, EventInfo, EventName, Inbox, ModelError};
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
@@ -100,30 +101,6 @@ pub struct Scene {
     pub inbox: Inbox,
 }
 
-/// RFC 3339 UTC text of Unix milliseconds, e.g. `2023-01-01T18:12:45.123Z`.
-pub fn iso8601(ms: i64) -> String {
-    let secs = ms.div_euclid(1000);
-    let millis = ms.rem_euclid(1000);
-    let days = secs.div_euclid(86_400);
-    let sod = secs.rem_euclid(86_400);
-    // Howard Hinnant's civil_from_days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{millis:03}Z",
-        sod / 3600,
-        (sod % 3600) / 60,
-        sod % 60
-    )
-}
-
 fn contact_object(scene: &Scene, c: &ContactRow) -> Value {
     json!({
         "account": {"id": scene.account.id, "name": scene.account.name},
@@ -164,7 +141,7 @@ fn message_in_conversation(scene: &Scene, m: &MessageRow, contact: &ContactRow) 
         "conversation_id": m.conversation_id,
         "message_type": m.message_type,
         "created_at": m.created_at / 1000,
-        "updated_at": iso8601(m.created_at),
+        "updated_at": iso8601_ms(m.created_at),
         "private": false,
         "status": "sent",
         "source_id": null,
@@ -200,8 +177,8 @@ pub fn conversation_object(
             "contact_id": ci.contact_id,
             "inbox_id": ci.inbox_id,
             "source_id": ci.source_id,
-            "created_at": iso8601(ci.created_at),
-            "updated_at": iso8601(ci.created_at),
+            "created_at": iso8601_ms(ci.created_at),
+            "updated_at": iso8601_ms(ci.created_at),
             "hmac_verified": false,
             "pubsub_token": null,
         },
@@ -299,7 +276,7 @@ pub fn message_created(
         "content_type": m.content_type,
         "content": m.content,
         "conversation": conversation_object(scene, conv, ci, contact, messages),
-        "created_at": iso8601(m.created_at),
+        "created_at": platform_datetime(m.created_at.div_euclid(1000)),
         "id": m.id,
         "inbox": {"id": scene.inbox.id, "name": scene.inbox.name},
         "message_type": kind,
@@ -326,13 +303,6 @@ mod tests {
             clean_referer(&format!("https://a/{}", "x".repeat(3000))).len(),
             MAX_REFERER
         );
-    }
-
-    #[test]
-    fn iso_dates() {
-        assert_eq!(iso8601(0), "1970-01-01T00:00:00.000Z");
-        assert_eq!(iso8601(1_672_597_965_123), "2023-01-01T18:32:45.123Z");
-        assert_eq!(iso8601(951_782_400_000), "2000-02-29T00:00:00.000Z");
     }
 
     #[test]

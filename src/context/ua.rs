@@ -85,9 +85,12 @@ impl Category {
     }
 }
 
+/// One category's per-rule parsers (`None`: the rule's document did not build).
+type RuleSlots = Box<[OnceLock<Option<UserAgentParser>>]>;
+
 /// Per-rule parsers, compiled on first use: `[category][unicode as usize][rule]`.
 struct Parsers {
-    slots: [[Box<[OnceLock<Option<UserAgentParser>>]>; 2]; 3],
+    slots: [[RuleSlots; 2]; 3],
 }
 
 fn parsers() -> &'static Parsers {

@@ -15,6 +15,7 @@ mod event_name;
 mod message;
 mod objects;
 mod parse;
+pub mod time;
 #[cfg(test)]
 mod ts;
 mod user;

@@ -552,7 +552,8 @@ impl Widget {
     }
 
     async fn send_message(&self, key: &str, text: &str) -> Result<(), ApiError> {
-        let context = match self.state.borrow().context.clone() {
+        let cached = self.state.borrow().context.clone();
+        let context = match cached {
             Some(c) => c,
             None => self
                 .fresh_context()

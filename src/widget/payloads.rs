@@ -4,6 +4,7 @@
 
 use serde_json::{Map, Value};
 
+use crate::model::time::platform_datetime;
 use crate::model::widget_api::{WidgetConfigResponse, WidgetMessage};
 use crate::model::{
     Account, BrowserInfo, Contact, ContactInbox, ContentAttributes, ContentType, Conversation,
@@ -198,7 +199,7 @@ pub fn message_event(
         id: m.id,
         content: m.content.clone(),
         message_type: object.message_type,
-        created_at: utc_datetime(m.created_at),
+        created_at: platform_datetime(m.created_at),
         private: false,
         source_id: None,
         content_type: object.content_type,
@@ -213,28 +214,6 @@ pub fn message_event(
     } else {
         Event::MessageCreated(payload)
     }
-}
-
-/// Unix seconds as the platform's datetime string, `"2023-01-01 18:12:45 UTC"`.
-pub fn utc_datetime(unix: i64) -> String {
-    let days = unix.div_euclid(86_400);
-    let secs = unix.rem_euclid(86_400);
-    // Howard Hinnant's civil-from-days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} UTC",
-        secs / 3600,
-        secs % 3600 / 60,
-        secs % 60
-    )
 }
 
 #[cfg(test)]
@@ -339,13 +318,5 @@ mod tests {
         assert_eq!(m["sender"]["type"], "contact");
         let u = message_event(&visitor(), &facts, &first(), true);
         assert_eq!(u.name(), EventName::MessageUpdated);
-    }
-
-    #[test]
-    fn utc_datetime_matches_known_instants() {
-        assert_eq!(utc_datetime(0), "1970-01-01 00:00:00 UTC");
-        assert_eq!(utc_datetime(951_782_400), "2000-02-29 00:00:00 UTC");
-        assert_eq!(utc_datetime(1_672_597_965), "2023-01-01 18:32:45 UTC");
-        assert_eq!(utc_datetime(-1), "1969-12-31 23:59:59 UTC");
     }
 }
