@@ -370,15 +370,7 @@ impl Widget {
         {
             let mut s = self.state.borrow_mut();
             s.session = session.clone();
-            let mut visitor = Visitor::from_config(&config);
-            let old = &s.visitor;
-            visitor.name = old.name.clone();
-            visitor.email = old.email.clone();
-            visitor.phone_number = old.phone_number.clone();
-            visitor.identifier = old.identifier.clone();
-            visitor.avatar = old.avatar.clone();
-            visitor.custom_attributes = old.custom_attributes.clone();
-            s.visitor = visitor;
+            s.visitor = s.visitor.with_session(&config);
         }
         let request = WidgetEventRequest {
             name: WIDGET_TRIGGERED.into(),
@@ -474,7 +466,7 @@ impl Widget {
             return;
         }
         let text: String = text.chars().take(MAX_MESSAGE_CHARS).collect();
-        let key = {
+        {
             let mut s = self.state.borrow_mut();
             s.view.input.set_value("");
             s.local_seq += 1;
@@ -484,10 +476,8 @@ impl Widget {
             let _ = s
                 .view
                 .upsert_message(&key, Author::Visitor, &text, &time, Some(sending));
-            s.outbox.push_back((key.clone(), text));
-            key
-        };
-        let _ = key;
+            s.outbox.push_back((key, text));
+        }
         self.pump();
     }
 
@@ -605,13 +595,7 @@ impl Widget {
                     let mut s = self.state.borrow_mut();
                     s.session = session;
                     if let Some(config) = s.session.stored.as_ref().map(|x| x.config.clone()) {
-                        let mut v = Visitor::from_config(&config);
-                        std::mem::swap(&mut v.name, &mut s.visitor.name);
-                        v.email = s.visitor.email.clone();
-                        v.phone_number = s.visitor.phone_number.clone();
-                        v.identifier = s.visitor.identifier.clone();
-                        v.custom_attributes = s.visitor.custom_attributes.clone();
-                        s.visitor = v;
+                        s.visitor = s.visitor.with_session(&config);
                     }
                     let facts = ConversationFacts {
                         id: response.id,

@@ -52,6 +52,20 @@ impl Visitor {
         }
     }
 
+    /// This visitor (as `setUser` and `setCustomAttributes` left them) under the ids of a
+    /// config response.
+    pub fn with_session(&self, config: &WidgetConfigResponse) -> Visitor {
+        Visitor {
+            identifier: self.identifier.clone(),
+            name: self.name.clone(),
+            email: self.email.clone(),
+            phone_number: self.phone_number.clone(),
+            avatar: self.avatar.clone(),
+            custom_attributes: self.custom_attributes.clone(),
+            ..Visitor::from_config(config)
+        }
+    }
+
     /// The contact object.
     pub fn contact(&self, with_account: bool) -> Contact {
         Contact {
@@ -276,6 +290,28 @@ mod tests {
         let back = Event::from_value(value.clone()).expect("model accepts what the widget builds");
         assert_eq!(back.to_value(), value);
         value
+    }
+
+    #[test]
+    fn a_new_session_keeps_what_set_user_gave() {
+        let config = WidgetConfigResponse {
+            auth_token: "t".into(),
+            contact_inbox_id: 21,
+            source_id: "src-2".into(),
+            contact_id: 9,
+            inbox: Inbox { id: 3, name: "Shop".into() },
+            account: Account { id: 1, name: "Evolvy".into() },
+        };
+        let mut before = visitor();
+        before.identifier = Some("user-1".into());
+        before.avatar = "https://example.com/a.png".into();
+        let after = before.with_session(&config);
+        assert_eq!((after.contact_id, after.contact_inbox_id, after.inbox.id), (9, 21, 3));
+        assert_eq!(after.source_id, "src-2");
+        assert_eq!(after.name, "Ana");
+        assert_eq!(after.email.as_deref(), Some("ana@example.com"));
+        assert_eq!(after.identifier.as_deref(), Some("user-1"));
+        assert_eq!(after.avatar, "https://example.com/a.png");
     }
 
     #[test]
