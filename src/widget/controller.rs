@@ -45,6 +45,9 @@ pub struct HistoryEntry {
     pub deliveries: Vec<String>,
     /// ISO time it was built.
     pub at: String,
+    /// How many of `deliveries` were delivered so far.
+    #[serde(skip)]
+    delivered: usize,
 }
 
 /// Configuration of [`Widget::new`] (from `widget.js`).
@@ -203,6 +206,7 @@ impl Widget {
             })),
         };
         widget.restore_conversation_facts();
+        widget.track_deliveries();
         widget.wire()?;
         widget.prepare_context();
         widget.fire("ready", &js_of(&json!({"locale": locale.code()})));
@@ -217,6 +221,39 @@ impl Widget {
     fn error(&self, kind: &str, message: &str) {
         web_sys::console::warn_1(&JsValue::from_str(&format!("evolvy-widget: {message}")));
         self.fire("error", &js_of(&json!({"kind": kind, "message": message})));
+    }
+
+    /// Keeps `$evolvy.history()` statuses current: `delivered` once every webhook took the
+    /// payload, `failed` as soon as one gave up.
+    fn track_deliveries(&self) {
+        let Some(emitter) = self.state.borrow().emitter.clone() else {
+            return;
+        };
+        for kind in ["delivered", "failed"] {
+            let state = Rc::downgrade(&self.state);
+            let callback = Closure::<dyn FnMut(JsValue)>::new(move |detail: JsValue| {
+                let Some(state) = state.upgrade() else { return };
+                let Some(id) = js_sys::Reflect::get(&detail, &"id".into())
+                    .ok()
+                    .and_then(|v| v.as_string())
+                else {
+                    return;
+                };
+                let mut s = state.borrow_mut();
+                if let Some(entry) = s.history.iter_mut().find(|e| e.deliveries.contains(&id)) {
+                    if kind == "failed" {
+                        entry.status = "failed".into();
+                    } else if entry.status != "failed" {
+                        entry.delivered += 1;
+                        if entry.delivered >= entry.deliveries.len() {
+                            entry.status = "delivered".into();
+                        }
+                    }
+                }
+            });
+            // The emitter keeps the callback for the page's lifetime, as long as the widget lives.
+            let _ = emitter.on(kind, callback.into_js_value().unchecked_into());
+        }
     }
 
     fn restore_conversation_facts(&self) {
@@ -679,6 +716,7 @@ impl Widget {
             status: status.to_string(),
             deliveries,
             at: iso_now(),
+            delivered: 0,
         });
         while s.history.len() > HISTORY_LIMIT {
             s.history.pop_front();

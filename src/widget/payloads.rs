@@ -299,14 +299,23 @@ mod tests {
             contact_inbox_id: 21,
             source_id: "src-2".into(),
             contact_id: 9,
-            inbox: Inbox { id: 3, name: "Shop".into() },
-            account: Account { id: 1, name: "Evolvy".into() },
+            inbox: Inbox {
+                id: 3,
+                name: "Shop".into(),
+            },
+            account: Account {
+                id: 1,
+                name: "Evolvy".into(),
+            },
         };
         let mut before = visitor();
         before.identifier = Some("user-1".into());
         before.avatar = "https://example.com/a.png".into();
         let after = before.with_session(&config);
-        assert_eq!((after.contact_id, after.contact_inbox_id, after.inbox.id), (9, 21, 3));
+        assert_eq!(
+            (after.contact_id, after.contact_inbox_id, after.inbox.id),
+            (9, 21, 3)
+        );
         assert_eq!(after.source_id, "src-2");
         assert_eq!(after.name, "Ana");
         assert_eq!(after.email.as_deref(), Some("ana@example.com"));

@@ -76,6 +76,33 @@ test("opening the widget sends webwidget_triggered with the real browser, refere
   assert.equal(hook.json.event_info.referer, info.referer);
   assert.equal(hook.json.contact.type, "contact");
   assert.equal(hook.json.current_conversation, null);
+  // $evolvy.history() follows the delivery: queued, then delivered.
+  await waitFor(async () => (await page.evaluate(() => window.$evolvy.history()))
+    .some((h) => h.name === "webwidget_triggered" && h.status === "delivered" && h.deliveries.includes(hook.id)), 15_000, "history: delivered");
+  await context.close();
+});
+
+test("devtools: context() with raw hints, dryRun builds without sending, bad calls reject naming the argument", async () => {
+  const context = await browser.newContext();
+  const { page, frame } = await openDemo(context);
+  const ctx = await page.evaluate(() => window.$evolvy.context());
+  assert.equal(ctx.client_hints_status, "ok");
+  assert.ok(Array.isArray(ctx.client_hints.fullVersionList));
+  assert.equal(ctx.referer, `${backend.url}/`);
+  assert.equal(await page.evaluate(() => window.$evolvy.dryRun(true)), true);
+  const before = (await serverEvents("webwidget_triggered")).length;
+  const hooksBefore = receiver.requests.length;
+  await frame.locator("#evolvy-launcher").click();
+  await waitFor(async () => (await page.evaluate(() => window.$evolvy.history()))
+    .some((h) => h.name === "webwidget_triggered" && h.status === "dry-run"), 10_000, "a dry-run payload");
+  await sleep(500);
+  assert.equal((await serverEvents("webwidget_triggered")).length, before, "nothing reached the backend");
+  assert.equal(receiver.requests.length, hooksBefore, "nothing reached the webhook");
+  await assert.rejects(page.evaluate(() => window.$evolvy.setLocale("xx")), /locale.*unsupported locale/);
+  await assert.rejects(page.evaluate(() => window.$evolvy.setUser("")), /identifier/);
+  assert.equal(await page.evaluate(() => window.$evolvy.setLocale("es")), "es");
+  assert.equal(await frame.locator("button.send").textContent(), "Enviar");
+  assert.equal(await frame.locator("#evolvy-input").getAttribute("placeholder"), "Escribe tu mensaje…");
   await context.close();
 });
 
