@@ -29,6 +29,7 @@ const files = {
   "www/widget.html": path.join(repo, "www/widget.html"),
   "www/widget.js": path.join(repo, "www/widget.js"),
   "www/widget.css": path.join(repo, "www/widget.css"),
+  "www/ua-worker.js": path.join(repo, "www/ua-worker.js"),
 };
 const sizes = Object.fromEntries(Object.entries(files).map(([k, f]) => [k, br(f)]));
 const total = Object.values(sizes).reduce((a, b) => a + b, 0);

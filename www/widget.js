@@ -32,11 +32,40 @@ function fire(name, detail) {
   toHost({ t: "fire", n: name, v: detail });
 }
 
+// The User-Agent derivation runs in a Worker; the result primes the widget's storage cache.
+function deriveOffThread() {
+  return new Promise((resolve) => {
+    let worker;
+    const done = (value) => {
+      worker?.terminate();
+      resolve(value);
+    };
+    try {
+      worker = new Worker(new URL("./ua-worker.js", import.meta.url), { type: "module" });
+    } catch {
+      return resolve(null);
+    }
+    worker.onmessage = (event) => done(event.data && !event.data.error ? event.data : null);
+    worker.onerror = () => done(null);
+    setTimeout(() => done(null), 3000);
+    worker.postMessage("derive");
+  });
+}
+
 async function start() {
   if (!starting) {
     starting = (async () => {
+      const derived = deriveOffThread();
       const mod = await import("./pkg/evolvy_widget.js");
       await mod.default({ module_or_path: new URL("./pkg/evolvy_widget_bg.wasm", import.meta.url) });
+      const result = await derived;
+      if (result) {
+        try {
+          mod.primeContextCache(result.ua, result.hints, result.browser);
+        } catch (error) {
+          console.warn("evolvy-widget: could not cache the derived browser", error);
+        }
+      }
       await initReady;
       widget = new mod.Widget({
         baseUrl: location.origin,

@@ -3,8 +3,9 @@
 use wasm_bindgen::prelude::*;
 
 use super::error::model_error;
+use crate::model::BrowserInfo;
 use crate::model::ModelError;
-use crate::web::collect::{collect, CollectOptions};
+use crate::web::collect::{collect, prime_cache, CollectOptions};
 
 /// Reads the visitor's context from the live browser: `{browser, referer, widget_language,
 /// browser_language, browser_language_tag, languages, initiated_at, timezone, user_agent,
@@ -21,4 +22,19 @@ pub async fn collect_context(options: JsValue) -> Result<JsValue, JsValue> {
     };
     let context = collect(options).await?;
     super::to_js(&context)
+}
+
+/// Stores a browser derived elsewhere (e.g. by `deriveBrowser` in a Worker, off the main thread)
+/// for `collectContext` to find: `clientHints` must be the object `getHighEntropyValues` gave.
+#[wasm_bindgen(js_name = primeContextCache)]
+pub fn prime_context_cache(
+    user_agent: &str,
+    client_hints: JsValue,
+    browser: JsValue,
+) -> Result<(), JsValue> {
+    let hints = super::error::from_js_json(client_hints, "clientHints")?;
+    let browser: BrowserInfo = serde_wasm_bindgen::from_value(browser)
+        .map_err(|e| model_error(&ModelError::new("browser", e.to_string())))?;
+    prime_cache(user_agent, Some(&hints).filter(|h| !h.is_null()), &browser);
+    Ok(())
 }

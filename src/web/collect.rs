@@ -189,18 +189,37 @@ fn derive_cached(
     let hints: Option<ClientHints> = raw_hints.and_then(|h| serde_json::from_value(h.clone()).ok());
     let browser = context::derive_browser(user_agent, hints.as_ref());
     if let Some(storage) = &storage {
-        let entry = CacheEntry {
-            rules: cache_version(),
-            ua: user_agent.to_string(),
-            hints: hints_key,
-            browser: browser.clone(),
-        };
-        if let Ok(text) = serde_json::to_string(&entry) {
-            // A full or blocked storage only costs the next page load a derivation.
-            let _ = storage.set_item(CACHE_KEY, &text);
-        }
+        store_cache_entry(storage, user_agent, hints_key, &browser);
     }
     (browser, false)
+}
+
+fn store_cache_entry(
+    storage: &web_sys::Storage,
+    user_agent: &str,
+    hints_key: String,
+    browser: &BrowserInfo,
+) {
+    let entry = CacheEntry {
+        rules: cache_version(),
+        ua: user_agent.to_string(),
+        hints: hints_key,
+        browser: browser.clone(),
+    };
+    if let Ok(text) = serde_json::to_string(&entry) {
+        // A full or blocked storage only costs the next page load a derivation.
+        let _ = storage.set_item(CACHE_KEY, &text);
+    }
+}
+
+/// Stores a derivation made elsewhere (the widget derives in a Worker, off the main thread), so
+/// that the next [`collect`] with the same UA and hints is a cache hit.
+pub fn prime_cache(user_agent: &str, raw_hints: Option<&Value>, browser: &BrowserInfo) {
+    let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) else {
+        return;
+    };
+    let hints_key = raw_hints.map(|h| h.to_string()).unwrap_or_default();
+    store_cache_entry(&storage, user_agent, hints_key, browser);
 }
 
 /// Asks `navigator.userAgentData.getHighEntropyValues` with a bounded wait.
