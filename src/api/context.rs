@@ -17,6 +17,7 @@ pub async fn collect_context(options: JsValue) -> Result<JsValue, JsValue> {
     let options: CollectOptions = if options.is_undefined() || options.is_null() {
         CollectOptions::default()
     } else {
+        super::error::check_depth(&options, "options")?;
         serde_wasm_bindgen::from_value(options)
             .map_err(|e| model_error(&ModelError::new("options", e.to_string())))?
     };
@@ -33,6 +34,7 @@ pub fn prime_context_cache(
     browser: JsValue,
 ) -> Result<(), JsValue> {
     let hints = super::error::from_js_json(client_hints, "clientHints")?;
+    super::error::check_depth(&browser, "browser")?;
     let browser: BrowserInfo = serde_wasm_bindgen::from_value(browser)
         .map_err(|e| model_error(&ModelError::new("browser", e.to_string())))?;
     prime_cache(user_agent, Some(&hints).filter(|h| !h.is_null()), &browser);

@@ -13,6 +13,7 @@ fn from_js(v: JsValue, what: &str) -> Result<Value, JsValue> {
     if v.is_undefined() || v.is_null() {
         return Ok(Value::Null);
     }
+    super::error::check_depth(&v, what)?;
     serde_wasm_bindgen::from_value(v).map_err(|e| js_error(&format!("`{what}`: {e}")))
 }
 

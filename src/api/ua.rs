@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
 use crate::context::{self, hints::ClientHints};
 
@@ -20,6 +21,10 @@ pub fn derive_browser(user_agent: &str, client_hints: JsValue) -> Result<JsValue
     let hints: Option<ClientHints> = if client_hints.is_undefined() || client_hints.is_null() {
         None
     } else {
+        if let Err(e) = super::error::check_depth(&client_hints, "clientHints") {
+            let message: String = e.unchecked_into::<js_sys::Error>().message().into();
+            return Err(JsError::new(&message));
+        }
         let de = serde_wasm_bindgen::Deserializer::from(client_hints);
         let hints = serde_path_to_error::deserialize(de).map_err(|e| {
             let path = e.path().to_string();
