@@ -98,6 +98,13 @@ export interface VisitorContext {
  */
 export function collectContext(options?: CollectOptions | null): Promise<VisitorContext>;
 
+/**
+ * Stores a browser derived elsewhere (e.g. `deriveBrowser` in a Worker, off the main thread) for
+ * {@link collectContext} to find; `clientHints` must be what `getHighEntropyValues` resolved to.
+ * Throws an `Error` naming the field when `browser` is not a {@link BrowserInfo}.
+ */
+export function primeContextCache(userAgent: string, clientHints: ClientHintsInput | null, browser: BrowserInfo): void;
+
 /** A webhook receiver of {@link EvolvyEmitter}. */
 export interface WebhookConfig {
   /** Receiver URL (https, or http on a loopback host). */
