@@ -11,6 +11,10 @@
 //!   lowercase; the two non-ASCII characters that case-fold to ASCII letters, KELVIN SIGN and
 //!   LONG S, mapped to `k` and `s`), so the prefilter is sound for every input.
 //!
+//! Anchors are literals too: the run-time scan text is framed as `\0` + text + `\x01`, so `^`
+//! is the literal `\0` and `$` the literal `\x01` (a NUL or U+0001 inside a user agent can only
+//! add candidates, never hide one).
+//!
 //! The extractor sees exactly the pattern `uaparser` compiles: the `\!`, `\ ` and `\/` escapes
 //! removed and `(?flag)` prepended when a device rule has a `regex_flag`.
 
@@ -18,11 +22,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-use regex_syntax::hir::{Class, Hir, HirKind};
+use regex_syntax::hir::{Class, Hir, HirKind, Look};
 use serde::Deserialize;
 
 /// At most this many strings in an enumerated set (class members, concatenation products).
-const MAX_SET: usize = 16;
+const MAX_SET: usize = 32;
+/// At most this many strings in an alternation of literals (e.g. a list of model prefixes).
+const MAX_WIDE: usize = 256;
 /// Hash buckets of the two-byte literal index (a power of two).
 const BUCKETS: usize = 2048;
 
@@ -59,11 +65,18 @@ fn single(s: &str) -> Set {
     std::iter::once(s.to_string()).collect()
 }
 
+/// The concatenation products of `a` and `b`, when small: at most `MAX_SET` strings, or up to
+/// `MAX_WIDE` when one side is a single string (a literal prefix or suffix of a long list).
 fn cross(a: &Set, b: &Set) -> Option<Set> {
-    if a.len() * b.len() > MAX_SET {
+    let n = a.len() * b.len();
+    if n > MAX_WIDE || (n > MAX_SET && a.len() > 1 && b.len() > 1) {
         return None;
     }
-    Some(a.iter().flat_map(|x| b.iter().map(move |y| format!("{x}{y}"))).collect())
+    Some(
+        a.iter()
+            .flat_map(|x| b.iter().map(move |y| format!("{x}{y}")))
+            .collect(),
+    )
 }
 
 /// A clause is useful only when none of its alternatives is empty.
@@ -79,48 +92,121 @@ fn best_clause(info: &Info) -> Option<Set> {
     if let Some(e) = &info.exact {
         push_clause(&mut all, e);
     }
-    all.into_iter().max_by_key(|c| c.iter().map(|s| s.len()).min().unwrap_or(0))
+    all.into_iter()
+        .max_by_key(|c| c.iter().map(|s| s.len()).min().unwrap_or(0))
 }
 
 fn info(hir: &Hir) -> Info {
     match hir.kind() {
-        HirKind::Empty | HirKind::Look(_) => Info { exact: Some(single("")), cnf: vec![] },
+        // The scan text is framed: START_MARK + text + END_MARK, so anchors become literals.
+        HirKind::Look(Look::Start) => Info {
+            exact: Some(single("\u{0}")),
+            cnf: vec![],
+        },
+        HirKind::Look(Look::End) => Info {
+            exact: Some(single("\u{1}")),
+            cnf: vec![],
+        },
+        HirKind::Empty | HirKind::Look(_) => Info {
+            exact: Some(single("")),
+            cnf: vec![],
+        },
         HirKind::Literal(lit) => match std::str::from_utf8(&lit.0) {
-            Ok(s) => Info { exact: Some(single(&s.chars().map(norm_char).collect::<String>())), cnf: vec![] },
-            Err(_) => Info { exact: None, cnf: vec![] },
+            Ok(s) => Info {
+                exact: Some(single(&s.chars().map(norm_char).collect::<String>())),
+                cnf: vec![],
+            },
+            Err(_) => Info {
+                exact: None,
+                cnf: vec![],
+            },
         },
         HirKind::Class(Class::Unicode(cls)) => {
-            let count: u32 = cls.ranges().iter().map(|r| r.end() as u32 - r.start() as u32 + 1).sum();
+            let count: u32 = cls
+                .ranges()
+                .iter()
+                .map(|r| r.end() as u32 - r.start() as u32 + 1)
+                .sum();
             if count as usize > MAX_SET {
-                return Info { exact: None, cnf: vec![] };
+                return Info {
+                    exact: None,
+                    cnf: vec![],
+                };
             }
             let set = cls
                 .ranges()
                 .iter()
                 .flat_map(|r| (r.start()..=r.end()).map(|c| norm_char(c).to_string()))
                 .collect();
-            Info { exact: Some(set), cnf: vec![] }
+            Info {
+                exact: Some(set),
+                cnf: vec![],
+            }
         }
         HirKind::Class(Class::Bytes(cls)) => {
-            let count: usize = cls.ranges().iter().map(|r| r.end() as usize - r.start() as usize + 1).sum();
+            let count: usize = cls
+                .ranges()
+                .iter()
+                .map(|r| r.end() as usize - r.start() as usize + 1)
+                .sum();
             if count > MAX_SET || cls.ranges().iter().any(|r| r.end() >= 0x80) {
-                return Info { exact: None, cnf: vec![] };
+                return Info {
+                    exact: None,
+                    cnf: vec![],
+                };
             }
             let set = cls
                 .ranges()
                 .iter()
                 .flat_map(|r| (r.start()..=r.end()).map(|b| norm_char(b as char).to_string()))
                 .collect();
-            Info { exact: Some(set), cnf: vec![] }
+            Info {
+                exact: Some(set),
+                cnf: vec![],
+            }
         }
         HirKind::Capture(cap) => info(&cap.sub),
         HirKind::Repetition(rep) => {
             let sub = info(&rep.sub);
-            if rep.min == 0 {
-                return Info { exact: None, cnf: vec![] };
-            }
             if rep.min == 1 && rep.max == Some(1) {
                 return sub;
+            }
+            // A short bounded repetition of a small exact set (`x?`, ` {0,2}`, `[0-9]{2}`) is
+            // itself a small exact set: every count, enumerated.
+            if let (Some(e), Some(max)) = (&sub.exact, rep.max) {
+                if max <= 4 {
+                    let mut all = Set::new();
+                    let mut power = single("");
+                    let mut fits = true;
+                    for n in 0..=max {
+                        if n >= rep.min {
+                            all.extend(power.iter().cloned());
+                        }
+                        if n < max {
+                            match cross(&power, e) {
+                                Some(p) => power = p,
+                                None => {
+                                    fits = false;
+                                    break;
+                                }
+                            }
+                        }
+                    }
+                    if fits && all.len() <= MAX_SET {
+                        let mut cnf = if rep.min == 0 { vec![] } else { sub.cnf };
+                        push_clause(&mut cnf, &all);
+                        return Info {
+                            exact: Some(all),
+                            cnf,
+                        };
+                    }
+                }
+            }
+            if rep.min == 0 {
+                return Info {
+                    exact: None,
+                    cnf: vec![],
+                };
             }
             let mut cnf = sub.cnf;
             if let Some(e) = &sub.exact {
@@ -159,23 +245,37 @@ fn info(hir: &Hir) -> Info {
             if let Some(current) = &run {
                 push_clause(&mut cnf, current);
             }
-            Info { exact: if all_exact { run } else { None }, cnf }
+            Info {
+                exact: if all_exact { run } else { None },
+                cnf,
+            }
         }
         HirKind::Alternation(subs) => {
             let infos: Vec<Info> = subs.iter().map(info).collect();
             if infos.iter().all(|i| i.exact.is_some()) {
-                let union: Set = infos.iter().flat_map(|i| i.exact.clone().unwrap_or_default()).collect();
-                if union.len() <= MAX_SET {
+                let union: Set = infos
+                    .iter()
+                    .flat_map(|i| i.exact.clone().unwrap_or_default())
+                    .collect();
+                if union.len() <= MAX_WIDE {
                     let mut cnf = Vec::new();
                     push_clause(&mut cnf, &union);
-                    return Info { exact: Some(union), cnf };
+                    return Info {
+                        exact: Some(union),
+                        cnf,
+                    };
                 }
             }
             let mut union = Set::new();
             for i in &infos {
                 match best_clause(i) {
                     Some(c) => union.extend(c),
-                    None => return Info { exact: None, cnf: vec![] },
+                    None => {
+                        return Info {
+                            exact: None,
+                            cnf: vec![],
+                        }
+                    }
                 }
             }
             let mut cnf = Vec::new();
@@ -214,8 +314,17 @@ fn clean_escapes(pattern: &str) -> String {
 /// (a superset of another clause) are dropped.
 fn rule_cnf(entry: &Entry, what: &str, index: usize) -> Vec<Set> {
     let regex = entry.0.get("regex").cloned().flatten().unwrap_or_default();
-    let flag = entry.0.get("regex_flag").cloned().flatten().unwrap_or_default();
-    let pattern = if flag.is_empty() { regex } else { format!("(?{flag}){regex}") };
+    let flag = entry
+        .0
+        .get("regex_flag")
+        .cloned()
+        .flatten()
+        .unwrap_or_default();
+    let pattern = if flag.is_empty() {
+        regex
+    } else {
+        format!("(?{flag}){regex}")
+    };
     let pattern = clean_escapes(&pattern);
     let hir = regex_syntax::ParserBuilder::new()
         .utf8(false)
@@ -227,7 +336,11 @@ fn rule_cnf(entry: &Entry, what: &str, index: usize) -> Vec<Set> {
     if let Some(e) = &i.exact {
         push_clause(&mut cnf, e);
     }
-    let mut uniq: Vec<Set> = cnf.into_iter().collect::<BTreeSet<_>>().into_iter().collect();
+    let mut uniq: Vec<Set> = cnf
+        .into_iter()
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
     uniq.sort_by_key(|c| c.len());
     let mut kept: Vec<Set> = Vec::new();
     for c in uniq {
@@ -246,7 +359,8 @@ fn main() {
     println!("cargo:rerun-if-changed=uap/regexes.yaml");
     println!("cargo:rerun-if-changed=build.rs");
     let yaml = std::fs::read_to_string("uap/regexes.yaml").expect("uap/regexes.yaml is readable");
-    let file: RegexFile = serde_yaml::from_str(&yaml).expect("uap/regexes.yaml is a uap-core rule file");
+    let file: RegexFile =
+        serde_yaml::from_str(&yaml).expect("uap/regexes.yaml is a uap-core rule file");
 
     let categories = [
         ("UA_RULES", "user_agent", &file.user_agent_parsers),
@@ -264,9 +378,15 @@ fn main() {
             for c in &cnf {
                 literals.extend(c.iter().cloned());
             }
-            let present: BTreeMap<&String, &String> =
-                entry.0.iter().filter_map(|(k, v)| v.as_ref().map(|v| (k, v))).collect();
-            rules.push((serde_json::to_string(&present).expect("a rule serialises"), cnf));
+            let present: BTreeMap<&String, &String> = entry
+                .0
+                .iter()
+                .filter_map(|(k, v)| v.as_ref().map(|v| (k, v)))
+                .collect();
+            rules.push((
+                serde_json::to_string(&present).expect("a rule serialises"),
+                cnf,
+            ));
         }
         per_category.push(rules);
     }
@@ -282,10 +402,17 @@ fn main() {
         }
     });
     let ids: BTreeMap<&String, usize> = ordered.iter().enumerate().map(|(i, l)| (*l, i)).collect();
-    assert!(ordered.len() < u16::MAX as usize, "too many literals for u16 ids");
+    assert!(
+        ordered.len() < u16::MAX as usize,
+        "too many literals for u16 ids"
+    );
 
     let mut out = String::new();
-    writeln!(out, "// Generated by build.rs from uap/regexes.yaml; do not edit.").unwrap();
+    writeln!(
+        out,
+        "// Generated by build.rs from uap/regexes.yaml; do not edit."
+    )
+    .unwrap();
     let hash = {
         // FNV-1a of the rule file: a cheap, stable version key for result caches.
         let mut h: u64 = 0xcbf29ce484222325;
@@ -327,8 +454,17 @@ fn main() {
         acc += c;
     }
     starts[BUCKETS] = acc;
-    writeln!(out, "pub(crate) static SINGLE_BYTE: [u16; 256] = {singles:?};").unwrap();
-    writeln!(out, "pub(crate) static BUCKET_START: [u16; {}] = {starts:?};", BUCKETS + 1).unwrap();
+    writeln!(
+        out,
+        "pub(crate) static SINGLE_BYTE: [u16; 256] = {singles:?};"
+    )
+    .unwrap();
+    writeln!(
+        out,
+        "pub(crate) static BUCKET_START: [u16; {}] = {starts:?};",
+        BUCKETS + 1
+    )
+    .unwrap();
     for ((name, _, _), rules) in categories.iter().zip(&per_category) {
         writeln!(out, "pub(crate) static {name}: &[Rule] = &[").unwrap();
         for (json, cnf) in rules {
@@ -336,10 +472,16 @@ fn main() {
                 .iter()
                 .map(|c| format!("&{:?}", c.iter().map(|l| ids[l]).collect::<Vec<_>>()))
                 .collect();
-            writeln!(out, "    Rule {{ json: {json:?}, cnf: &[{}] }},", clauses.join(", ")).unwrap();
+            writeln!(
+                out,
+                "    Rule {{ json: {json:?}, cnf: &[{}] }},",
+                clauses.join(", ")
+            )
+            .unwrap();
         }
         writeln!(out, "];").unwrap();
     }
-    let path = PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR is set")).join("uap_tables.rs");
+    let path =
+        PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR is set")).join("uap_tables.rs");
     std::fs::write(path, out).expect("OUT_DIR is writable");
 }

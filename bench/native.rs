@@ -43,14 +43,23 @@ fn main() {
     println!("| # | user agent | cold ms | rule parsers built | candidates (ua, os, device) |");
     println!("|---|---|---|---|---|");
     for (i, u) in uas.iter().enumerate() {
-        let out = Command::new(&exe).args(["--cold", &i.to_string()]).output().expect("re-run");
+        let out = Command::new(&exe)
+            .args(["--cold", &i.to_string()])
+            .output()
+            .expect("re-run");
         let text = String::from_utf8_lossy(&out.stdout);
         let mut parts = text.split_whitespace();
-        let ms: f64 = parts.next().and_then(|s| s.parse().ok()).unwrap_or(f64::NAN);
+        let ms: f64 = parts
+            .next()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(f64::NAN);
         let built = parts.next().unwrap_or("?").to_string();
         cold.push(ms);
         let short: String = u.chars().take(60).collect();
-        println!("| {i} | {short}… | {ms:.2} | {built} | {:?} |", ua::candidate_counts(u));
+        println!(
+            "| {i} | {short}… | {ms:.2} | {built} | {:?} |",
+            ua::candidate_counts(u)
+        );
     }
     for u in &uas {
         derive_browser(u, None);
@@ -84,8 +93,20 @@ fn main() {
     println!();
     println!("| measure | value | target |");
     println!("|---|---|---|");
-    println!("| cold (fresh process, first derive), median (p95) | {:.2} ms ({:.2}) | ≤ 3 ms |", median(cold.clone()), p95(cold));
-    println!("| warm per parse (result cache), median | {:.2} µs | ≤ 50 µs |", median(warm));
-    println!("| warm per parse, rules re-run, median | {:.2} µs | — |", median(rules));
-    println!("| plain uaparser: construct / per parse | {construct:.0} ms / {plain_parse:.0} µs | — |");
+    println!(
+        "| cold (fresh process, first derive), median (p95) | {:.2} ms ({:.2}) | ≤ 3 ms |",
+        median(cold.clone()),
+        p95(cold)
+    );
+    println!(
+        "| warm per parse (result cache), median | {:.2} µs | ≤ 50 µs |",
+        median(warm)
+    );
+    println!(
+        "| warm per parse, rules re-run, median | {:.2} µs | — |",
+        median(rules)
+    );
+    println!(
+        "| plain uaparser: construct / per parse | {construct:.0} ms / {plain_parse:.0} µs | — |"
+    );
 }

@@ -38,13 +38,17 @@ struct Case {
 
 fn plain() -> &'static UserAgentParser {
     static PLAIN: OnceLock<UserAgentParser> = OnceLock::new();
-    PLAIN.get_or_init(|| UserAgentParser::from_bytes(ua::REGEXES_YAML).expect("the vendored rules load"))
+    PLAIN.get_or_init(|| {
+        UserAgentParser::from_bytes(ua::REGEXES_YAML).expect("the vendored rules load")
+    })
 }
 
 fn fixture(name: &str) -> Vec<Case> {
     let path = format!("{}/tests/fixtures/uap/{name}", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    serde_yaml::from_str::<Fixture>(&text).unwrap_or_else(|e| panic!("{path}: {e}")).test_cases
+    serde_yaml::from_str::<Fixture>(&text)
+        .unwrap_or_else(|e| panic!("{path}: {e}"))
+        .test_cases
 }
 
 fn s(v: &Option<std::borrow::Cow<'_, str>>) -> Option<String> {
@@ -57,7 +61,10 @@ fn passes(file: &str, case: &Case, client: &Client<'_>) -> bool {
     match file {
         "test_ua.yaml" => {
             let u = &client.user_agent;
-            u.family == family && s(&u.major) == case.major && s(&u.minor) == case.minor && s(&u.patch) == case.patch
+            u.family == family
+                && s(&u.major) == case.major
+                && s(&u.minor) == case.minor
+                && s(&u.patch) == case.patch
         }
         "test_os.yaml" | "additional_os_tests.yaml" => {
             let o = &client.os;
@@ -74,23 +81,40 @@ fn passes(file: &str, case: &Case, client: &Client<'_>) -> bool {
     }
 }
 
-const FILES: [&str; 4] = ["test_ua.yaml", "test_os.yaml", "additional_os_tests.yaml", "test_device.yaml"];
+const FILES: [&str; 4] = [
+    "test_ua.yaml",
+    "test_os.yaml",
+    "additional_os_tests.yaml",
+    "test_device.yaml",
+];
 
 /// Plain uaparser's answers for `user_agents`, computed on all cores (it is the slow side).
 fn plain_results(user_agents: &[String]) -> Vec<Client<'static>> {
-    let threads = std::thread::available_parallelism().map_or(2, usize::from).min(8);
+    let threads = std::thread::available_parallelism()
+        .map_or(2, usize::from)
+        .min(8);
     let chunk = user_agents.len().div_ceil(threads).max(1);
     std::thread::scope(|scope| {
         let handles: Vec<_> = user_agents
             .chunks(chunk)
-            .map(|part| scope.spawn(move || part.iter().map(|u| owned(plain().parse(u))).collect::<Vec<_>>()))
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|u| owned(plain().parse(u)))
+                        .collect::<Vec<_>>()
+                })
+            })
             .collect();
-        handles.into_iter().flat_map(|h| h.join().expect("a worker finished")).collect()
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("a worker finished"))
+            .collect()
     })
 }
 
 fn owned(c: Client<'_>) -> Client<'static> {
-    serde_json::from_value(serde_json::to_value(&c).expect("a client serialises")).expect("and deserialises")
+    serde_json::from_value(serde_json::to_value(&c).expect("a client serialises"))
+        .expect("and deserialises")
 }
 
 /// Every fixture case through both parsers: pass counts per file, and field-by-field equality
@@ -99,8 +123,10 @@ fn owned(c: Client<'_>) -> Client<'static> {
 fn uap_core_fixtures_and_equivalence() {
     let known: BTreeSet<(&str, &str)> = KNOWN_UAPARSER_FAILURES.iter().copied().collect();
     let files: Vec<(&str, Vec<Case>)> = FILES.iter().map(|f| (*f, fixture(f))).collect();
-    let mut seeds: Vec<String> =
-        files.iter().flat_map(|(_, cases)| cases.iter().map(|c| c.user_agent_string.clone())).collect();
+    let mut seeds: Vec<String> = files
+        .iter()
+        .flat_map(|(_, cases)| cases.iter().map(|c| c.user_agent_string.clone()))
+        .collect();
     seeds.sort();
     seeds.dedup();
     let started = std::time::Instant::now();
@@ -109,8 +135,15 @@ fn uap_core_fixtures_and_equivalence() {
     let started = std::time::Instant::now();
     let ours: Vec<Client<'static>> = seeds.iter().map(|u| ua::parse(u)).collect();
     let ours_time = started.elapsed();
-    println!("{} fixture user agents: plain uaparser {plain_time:?}, project {ours_time:?}", seeds.len());
-    let index = |u: &str| seeds.binary_search_by(|s| s.as_str().cmp(u)).expect("every case is a seed");
+    println!(
+        "{} fixture user agents: plain uaparser {plain_time:?}, project {ours_time:?}",
+        seeds.len()
+    );
+    let index = |u: &str| {
+        seeds
+            .binary_search_by(|s| s.as_str().cmp(u))
+            .expect("every case is a seed")
+    };
 
     let mut bugs = Vec::new();
     for (file, cases) in &files {
@@ -121,17 +154,40 @@ fn uap_core_fixtures_and_equivalence() {
             let plain_pass = passes(file, case, &theirs[i]);
             ours_ok += usize::from(ours_pass);
             plain_ok += usize::from(plain_pass);
-            if !ours_pass && (plain_pass || !known.contains(&(*file, case.user_agent_string.as_str()))) {
+            if !ours_pass
+                && (plain_pass || !known.contains(&(*file, case.user_agent_string.as_str())))
+            {
                 bugs.push(format!("{file}: {:?}", case.user_agent_string));
             }
         }
-        println!("{file}: project {ours_ok}/{n} pass, plain uaparser {plain_ok}/{n}", n = cases.len());
+        println!(
+            "{file}: project {ours_ok}/{n} pass, plain uaparser {plain_ok}/{n}",
+            n = cases.len()
+        );
         assert!(!cases.is_empty(), "{file} has cases");
     }
-    assert!(bugs.is_empty(), "{} failing cases, first: {:#?}", bugs.len(), &bugs[..bugs.len().min(10)]);
-    let differing: Vec<&String> = seeds.iter().zip(ours.iter().zip(&theirs)).filter(|(_, (a, b))| a != b).map(|(u, _)| u).collect();
-    assert!(differing.is_empty(), "{} user agents differ from plain uaparser, first: {:?}", differing.len(), &differing[..differing.len().min(5)]);
-    println!("identical to plain uaparser on all {} fixture user agents", seeds.len());
+    assert!(
+        bugs.is_empty(),
+        "{} failing cases, first: {:#?}",
+        bugs.len(),
+        &bugs[..bugs.len().min(10)]
+    );
+    let differing: Vec<&String> = seeds
+        .iter()
+        .zip(ours.iter().zip(&theirs))
+        .filter(|(_, (a, b))| a != b)
+        .map(|(u, _)| u)
+        .collect();
+    assert!(
+        differing.is_empty(),
+        "{} user agents differ from plain uaparser, first: {:?}",
+        differing.len(),
+        &differing[..differing.len().min(5)]
+    );
+    println!(
+        "identical to plain uaparser on all {} fixture user agents",
+        seeds.len()
+    );
 }
 
 /// A small deterministic generator (64-bit LCG), so the list is the same on every run.
@@ -139,7 +195,10 @@ struct Lcg(u64);
 
 impl Lcg {
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         self.0 >> 33
     }
     fn below(&mut self, n: usize) -> usize {
@@ -156,7 +215,16 @@ fn char_floor(s: &str, mut i: usize) -> usize {
 
 /// Fixture user agents recombined and mutated: `count` varied strings.
 fn generated(seeds: &[String], count: usize) -> Vec<String> {
-    const INSERTS: [&str; 8] = [" ", "; ", "\u{212A}", "\u{17F}", "é", "\0", "\t", "Ｍｏｚｉｌｌａ"];
+    const INSERTS: [&str; 8] = [
+        " ",
+        "; ",
+        "\u{212A}",
+        "\u{17F}",
+        "é",
+        "\0",
+        "\t",
+        "Ｍｏｚｉｌｌａ",
+    ];
     let mut rng = Lcg(0x5eed_0ace);
     let mut out = Vec::with_capacity(count);
     while out.len() < count {
@@ -165,8 +233,16 @@ fn generated(seeds: &[String], count: usize) -> Vec<String> {
         let v = match rng.below(8) {
             // Head of one, tail of another (cut at spaces: whole tokens swapped).
             0 => {
-                let ca = a.match_indices(' ').map(|(i, _)| i).nth(rng.below(6)).unwrap_or(a.len());
-                let cb = b.match_indices(' ').map(|(i, _)| i).nth(rng.below(6)).unwrap_or(0);
+                let ca = a
+                    .match_indices(' ')
+                    .map(|(i, _)| i)
+                    .nth(rng.below(6))
+                    .unwrap_or(a.len());
+                let cb = b
+                    .match_indices(' ')
+                    .map(|(i, _)| i)
+                    .nth(rng.below(6))
+                    .unwrap_or(0);
                 format!("{}{}", &a[..ca], &b[cb..])
             }
             1 => a.to_uppercase(),
@@ -177,9 +253,23 @@ fn generated(seeds: &[String], count: usize) -> Vec<String> {
             }
             4 => {
                 let at = char_floor(a, rng.below(a.len() + 1));
-                format!("{}{}{}", &a[..at], INSERTS[rng.below(INSERTS.len())], &a[at..])
+                format!(
+                    "{}{}{}",
+                    &a[..at],
+                    INSERTS[rng.below(INSERTS.len())],
+                    &a[at..]
+                )
             }
-            5 => a.chars().map(|c| if c.is_ascii_digit() { char::from(b'0' + rng.below(10) as u8) } else { c }).collect(),
+            5 => a
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_digit() {
+                        char::from(b'0' + rng.below(10) as u8)
+                    } else {
+                        c
+                    }
+                })
+                .collect(),
             6 => format!("{a} {b}"),
             _ => a.replace(['/', ';'], " "),
         };
@@ -191,41 +281,74 @@ fn generated(seeds: &[String], count: usize) -> Vec<String> {
 fn assert_same(user_agent: &str) {
     let ours = ua::parse(user_agent);
     let theirs = plain().parse(user_agent);
-    assert_eq!(ours, theirs, "differs from plain uaparser on {user_agent:?}");
+    assert_eq!(
+        ours, theirs,
+        "differs from plain uaparser on {user_agent:?}"
+    );
 }
 
 /// Thousands of generated variants of the fixture user agents give the same answer as plain
 /// uaparser, field by field, ASCII and non-ASCII alike.
 #[test]
 fn generated_variants_equivalent_to_plain_uaparser() {
-    let mut seeds: Vec<String> = FILES.iter().flat_map(|f| fixture(f)).map(|c| c.user_agent_string).collect();
+    let mut seeds: Vec<String> = FILES
+        .iter()
+        .flat_map(|f| fixture(f))
+        .map(|c| c.user_agent_string)
+        .collect();
     seeds.sort();
     seeds.dedup();
     let variants = generated(&seeds, 3000);
     let non_ascii = variants.iter().filter(|v| !v.is_ascii()).count();
     let theirs = plain_results(&variants);
     for (user_agent, expected) in variants.iter().zip(&theirs) {
-        assert_eq!(&ua::parse(user_agent), expected, "differs from plain uaparser on {user_agent:?}");
+        assert_eq!(
+            &ua::parse(user_agent),
+            expected,
+            "differs from plain uaparser on {user_agent:?}"
+        );
     }
-    println!("identical to plain uaparser on {} generated variants ({non_ascii} non-ASCII)", variants.len());
-    assert!(non_ascii > 150, "the generated list exercises the Unicode path");
+    println!(
+        "identical to plain uaparser on {} generated variants ({non_ascii} non-ASCII)",
+        variants.len()
+    );
+    assert!(
+        non_ascii > 150,
+        "the generated list exercises the Unicode path"
+    );
 }
 
 #[test]
 fn bad_input_matches_plain_uaparser() {
     let long = "Mozilla/5.0 (Linux; Android 14; SM-S918B) ".repeat(250) + "Chrome/126.0.0.0";
     assert!(long.len() > 10_000);
-    for ua in ["", " ", "\0\u{1}\u{1f}\u{7f}", "\u{212A}\u{17F}", "😀 Firefox/1.0 😀", &long, "(((((((", "Mozilla/5.0 (", ")"] {
+    for ua in [
+        "",
+        " ",
+        "\0\u{1}\u{1f}\u{7f}",
+        "\u{212A}\u{17F}",
+        "😀 Firefox/1.0 😀",
+        &long,
+        "(((((((",
+        "Mozilla/5.0 (",
+        ")",
+    ] {
         assert_same(ua);
     }
 }
 
 #[test]
 fn prefilter_leaves_few_candidates() {
-    let seeds: Vec<String> = fixture("test_ua.yaml").into_iter().map(|c| c.user_agent_string).collect();
+    let seeds: Vec<String> = fixture("test_ua.yaml")
+        .into_iter()
+        .map(|c| c.user_agent_string)
+        .collect();
     let mut device: Vec<usize> = seeds.iter().map(|u| ua::candidate_counts(u).2).collect();
     device.sort_unstable();
     let median = device[device.len() / 2];
-    println!("device candidates per UA: median {median}, max {}", device[device.len() - 1]);
+    println!(
+        "device candidates per UA: median {median}, max {}",
+        device[device.len() - 1]
+    );
     assert!(median <= 40, "median device candidates {median}");
 }

@@ -49,3 +49,10 @@ pub fn ua_clear_result_cache() {
 pub fn ua_rules_version() -> String {
     context::ua::RULES_VERSION.to_string()
 }
+
+/// Compiles the code and rules the most common user agents need (see `context::ua::warm_up`):
+/// call it when the page is idle so a later `deriveBrowser` is fast.
+#[wasm_bindgen(js_name = uaWarmUp)]
+pub fn ua_warm_up() {
+    context::ua::warm_up();
+}

@@ -57,7 +57,9 @@ fn numeric_version(v: &str) -> Option<&str> {
     let parts: Vec<&str> = v.split('.').collect();
     let ok = !v.is_empty()
         && parts.len() <= 4
-        && parts.iter().all(|p| !p.is_empty() && p.len() <= 9 && p.bytes().all(|b| b.is_ascii_digit()));
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.len() <= 9 && p.bytes().all(|b| b.is_ascii_digit()));
     ok.then_some(v)
 }
 
@@ -69,7 +71,9 @@ fn first_parts(v: &str, n: usize) -> String {
 /// The `fullVersionList` brands that stand for a uap browser family.
 fn brands_for_family(family: &str) -> &'static [&'static str] {
     match family {
-        "Chrome" | "Chrome Mobile" | "Chrome Mobile WebView" | "Chrome Mobile iOS" => &["Google Chrome"],
+        "Chrome" | "Chrome Mobile" | "Chrome Mobile WebView" | "Chrome Mobile iOS" => {
+            &["Google Chrome"]
+        }
         "Chromium" => &["Chromium"],
         "Edge" | "Edge Mobile" => &["Microsoft Edge"],
         "Opera" | "Opera Mobile" => &["Opera", "Opera GX"],
@@ -145,42 +149,103 @@ mod tests {
     }
 
     fn full_list(pairs: &[(&str, &str)]) -> Option<Vec<BrandVersion>> {
-        Some(pairs.iter().map(|(b, v)| BrandVersion { brand: b.to_string(), version: v.to_string() }).collect())
+        Some(
+            pairs
+                .iter()
+                .map(|(b, v)| BrandVersion {
+                    brand: b.to_string(),
+                    version: v.to_string(),
+                })
+                .collect(),
+        )
     }
 
     #[test]
     fn windows_10_and_11_from_platform_version() {
-        let w11 = ClientHints { platform: Some("Windows".into()), platform_version: Some("15.0.0".into()), ..Default::default() };
-        let w10 = ClientHints { platform: Some("Windows".into()), platform_version: Some("10.0.0".into()), ..Default::default() };
-        let w8 = ClientHints { platform: Some("Windows".into()), platform_version: Some("0.3.0".into()), ..Default::default() };
-        assert_eq!(derive_browser(CHROME_WIN, Some(&w11)).platform_version, "11");
-        assert_eq!(derive_browser(CHROME_WIN, Some(&w10)).platform_version, "10");
-        assert_eq!(derive_browser(CHROME_WIN, Some(&w8)).platform_version, "10", "0.x keeps the UA's version");
+        let w11 = ClientHints {
+            platform: Some("Windows".into()),
+            platform_version: Some("15.0.0".into()),
+            ..Default::default()
+        };
+        let w10 = ClientHints {
+            platform: Some("Windows".into()),
+            platform_version: Some("10.0.0".into()),
+            ..Default::default()
+        };
+        let w8 = ClientHints {
+            platform: Some("Windows".into()),
+            platform_version: Some("0.3.0".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            derive_browser(CHROME_WIN, Some(&w11)).platform_version,
+            "11"
+        );
+        assert_eq!(
+            derive_browser(CHROME_WIN, Some(&w10)).platform_version,
+            "10"
+        );
+        assert_eq!(
+            derive_browser(CHROME_WIN, Some(&w8)).platform_version,
+            "10",
+            "0.x keeps the UA's version"
+        );
         let plain = derive_browser(CHROME_WIN, None);
-        assert_eq!((plain.platform_name.as_str(), plain.platform_version.as_str()), ("Windows", "10"));
+        assert_eq!(
+            (
+                plain.platform_name.as_str(),
+                plain.platform_version.as_str()
+            ),
+            ("Windows", "10")
+        );
     }
 
     #[test]
     fn macos_real_version() {
         let plain = derive_browser(CHROME_MAC, None);
-        assert_eq!((plain.platform_name.as_str(), plain.platform_version.as_str()), ("Mac OS X", "10.15.7"));
+        assert_eq!(
+            (
+                plain.platform_name.as_str(),
+                plain.platform_version.as_str()
+            ),
+            ("Mac OS X", "10.15.7")
+        );
         for v in ["14.5.0", "15.1.0"] {
-            let h = ClientHints { platform: Some("macOS".into()), platform_version: Some(v.into()), ..Default::default() };
+            let h = ClientHints {
+                platform: Some("macOS".into()),
+                platform_version: Some(v.into()),
+                ..Default::default()
+            };
             assert_eq!(derive_browser(CHROME_MAC, Some(&h)).platform_version, v);
         }
-        let bad = ClientHints { platform: Some("macOS".into()), platform_version: Some("14.x".into()), ..Default::default() };
-        assert_eq!(derive_browser(CHROME_MAC, Some(&bad)).platform_version, "10.15.7");
+        let bad = ClientHints {
+            platform: Some("macOS".into()),
+            platform_version: Some("14.x".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            derive_browser(CHROME_MAC, Some(&bad)).platform_version,
+            "10.15.7"
+        );
     }
 
     #[test]
     fn android_version_and_model() {
         let plain = derive_browser(CHROME_ANDROID, None);
         assert_eq!(plain.platform_version, "10");
-        let h = hints(r#"{"platform":"Android","platformVersion":"14.0.0","model":"Pixel 8","mobile":true,"brands":[],"unknownKey":1}"#);
+        let h = hints(
+            r#"{"platform":"Android","platformVersion":"14.0.0","model":"Pixel 8","mobile":true,"brands":[],"unknownKey":1}"#,
+        );
         let d = derive_browser(CHROME_ANDROID, Some(&h));
-        assert_eq!((d.platform_version.as_str(), d.device_name.as_str()), ("14.0.0", "Pixel 8"));
+        assert_eq!(
+            (d.platform_version.as_str(), d.device_name.as_str()),
+            ("14.0.0", "Pixel 8")
+        );
         let empty_model = hints(r#"{"platform":"Android","platformVersion":"14","model":""}"#);
-        assert_eq!(derive_browser(CHROME_ANDROID, Some(&empty_model)).device_name, plain.device_name);
+        assert_eq!(
+            derive_browser(CHROME_ANDROID, Some(&empty_model)).device_name,
+            plain.device_name
+        );
     }
 
     #[test]
@@ -190,22 +255,43 @@ mod tests {
             ("Chromium", "126.0.6478.127"),
             ("Google Chrome", "126.0.6478.127"),
         ]);
-        let h = ClientHints { full_version_list: list, ..Default::default() };
+        let h = ClientHints {
+            full_version_list: list,
+            ..Default::default()
+        };
         let d = derive_browser(CHROME_WIN, Some(&h));
-        assert_eq!((d.browser_name.as_str(), d.browser_version.as_str()), ("Chrome", "126.0.6478"));
+        assert_eq!(
+            (d.browser_name.as_str(), d.browser_version.as_str()),
+            ("Chrome", "126.0.6478")
+        );
 
         let edge = full_list(&[
             ("Not/A)Brand", "8.0.0.0"),
             ("Chromium", "126.0.6478.127"),
             ("Microsoft Edge", "126.0.2592.87"),
         ]);
-        let h = ClientHints { full_version_list: edge, ..Default::default() };
+        let h = ClientHints {
+            full_version_list: edge,
+            ..Default::default()
+        };
         let d = derive_browser(EDGE_WIN, Some(&h));
-        assert_eq!((d.browser_name.as_str(), d.browser_version.as_str()), ("Edge", "126.0.2592"));
+        assert_eq!(
+            (d.browser_name.as_str(), d.browser_version.as_str()),
+            ("Edge", "126.0.2592")
+        );
         // Edge's hints do not leak into a Chrome UA, nor a different major.
-        assert_eq!(derive_browser(CHROME_WIN, Some(&h)).browser_version, "126.0.0");
-        let other_major = ClientHints { full_version_list: full_list(&[("Google Chrome", "127.0.1.2")]), ..Default::default() };
-        assert_eq!(derive_browser(CHROME_WIN, Some(&other_major)).browser_version, "126.0.0");
+        assert_eq!(
+            derive_browser(CHROME_WIN, Some(&h)).browser_version,
+            "126.0.0"
+        );
+        let other_major = ClientHints {
+            full_version_list: full_list(&[("Google Chrome", "127.0.1.2")]),
+            ..Default::default()
+        };
+        assert_eq!(
+            derive_browser(CHROME_WIN, Some(&other_major)).browser_version,
+            "126.0.0"
+        );
     }
 
     #[test]

@@ -27,7 +27,17 @@ mod tests {
 
     #[test]
     fn invalid_is_empty() {
-        for bad in ["", "-", "e", "123", "pt1-BR", "português", "toolongtag-x", "*", "en US"] {
+        for bad in [
+            "",
+            "-",
+            "e",
+            "123",
+            "pt1-BR",
+            "português",
+            "toolongtag-x",
+            "*",
+            "en US",
+        ] {
             assert_eq!(browser_language(bad), "", "{bad:?}");
         }
     }

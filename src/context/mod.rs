@@ -79,7 +79,13 @@ mod tests {
 
     fn derive(ua: &str) -> (String, String, String, String, String) {
         let b = derive_browser(ua, None);
-        (b.browser_name, b.browser_version, b.platform_name, b.platform_version, b.device_name)
+        (
+            b.browser_name,
+            b.browser_version,
+            b.platform_name,
+            b.platform_version,
+            b.device_name,
+        )
     }
 
     fn t(a: &str, b: &str, c: &str, d: &str, e: &str) -> (String, String, String, String, String) {
@@ -112,7 +118,8 @@ mod tests {
         let huge = "Mozilla/5.0 (X11; Linux x86_64) ".repeat(320);
         assert!(huge.len() > 10_000);
         assert_eq!(derive(&huge).2, "Linux");
-        let controls: String = (0u8..32).map(char::from).collect::<String>() + "Firefox/120.0\u{7f}\0";
+        let controls: String =
+            (0u8..32).map(char::from).collect::<String>() + "Firefox/120.0\u{7f}\0";
         assert_eq!(derive(&controls).0, "Firefox");
         let non_ascii = "Mozilla/5.0 (Linux; Android 14; Ｐｉｘｅｌ) 浏览器/1.0 \u{212A} Chrome/126.0.0.0 Mobile Safari/537.36 😀";
         assert_eq!(derive(non_ascii).0, "Chrome Mobile");

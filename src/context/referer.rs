@@ -22,7 +22,11 @@ pub fn sanitize_referer(url: &str, drop_query: bool) -> Option<String> {
     if rest.is_empty() || rest.starts_with(['/', '?', '#']) || url.chars().any(char::is_control) {
         return None;
     }
-    let kept = if drop_query { url.split(['?', '#']).next().unwrap_or(url) } else { url };
+    let kept = if drop_query {
+        url.split(['?', '#']).next().unwrap_or(url)
+    } else {
+        url
+    };
     Some(kept.chars().take(MAX_REFERER_CHARS).collect())
 }
 
@@ -32,18 +36,42 @@ mod tests {
 
     #[test]
     fn http_and_https_only() {
-        assert_eq!(sanitize_referer("https://a.example/x?q=1#f", false).as_deref(), Some("https://a.example/x?q=1#f"));
-        assert_eq!(sanitize_referer(" HTTP://a.example ", false).as_deref(), Some("HTTP://a.example"));
-        for bad in ["", "ftp://a.example", "javascript:alert(1)", "about:blank", "https://", "http:///x", "a.example", "https://a\n.example"] {
+        assert_eq!(
+            sanitize_referer("https://a.example/x?q=1#f", false).as_deref(),
+            Some("https://a.example/x?q=1#f")
+        );
+        assert_eq!(
+            sanitize_referer(" HTTP://a.example ", false).as_deref(),
+            Some("HTTP://a.example")
+        );
+        for bad in [
+            "",
+            "ftp://a.example",
+            "javascript:alert(1)",
+            "about:blank",
+            "https://",
+            "http:///x",
+            "a.example",
+            "https://a\n.example",
+        ] {
             assert_eq!(sanitize_referer(bad, false), None, "{bad:?}");
         }
     }
 
     #[test]
     fn drop_query_strips_query_and_fragment() {
-        assert_eq!(sanitize_referer("https://shop.example/p?id=1#top", true).as_deref(), Some("https://shop.example/p"));
-        assert_eq!(sanitize_referer("https://shop.example/p#top?x", true).as_deref(), Some("https://shop.example/p"));
-        assert_eq!(sanitize_referer("https://shop.example/p?id=1", false).as_deref(), Some("https://shop.example/p?id=1"));
+        assert_eq!(
+            sanitize_referer("https://shop.example/p?id=1#top", true).as_deref(),
+            Some("https://shop.example/p")
+        );
+        assert_eq!(
+            sanitize_referer("https://shop.example/p#top?x", true).as_deref(),
+            Some("https://shop.example/p")
+        );
+        assert_eq!(
+            sanitize_referer("https://shop.example/p?id=1", false).as_deref(),
+            Some("https://shop.example/p?id=1")
+        );
     }
 
     #[test]
@@ -53,6 +81,9 @@ mod tests {
         assert_eq!(out.chars().count(), MAX_REFERER_CHARS);
         assert!(out.ends_with('é'));
         let exact = format!("https://a.example/{}", "x".repeat(MAX_REFERER_CHARS - 18));
-        assert_eq!(sanitize_referer(&exact, false).as_deref(), Some(exact.as_str()));
+        assert_eq!(
+            sanitize_referer(&exact, false).as_deref(),
+            Some(exact.as_str())
+        );
     }
 }

@@ -40,8 +40,8 @@ mod tables {
     include!(concat!(env!("OUT_DIR"), "/uap_tables.rs"));
 }
 
-pub use tables::{RULES_HASH, RULES_VERSION};
 use tables::{BUCKET_COUNT, BUCKET_START, DEVICE_RULES, LITERALS, OS_RULES, SINGLE_BYTE, UA_RULES};
+pub use tables::{RULES_HASH, RULES_VERSION};
 
 /// The embedded uap-core `regexes.yaml` the tables were generated from (for reference parsers
 /// in tests and benchmarks; the derivation itself never parses it).
@@ -85,18 +85,30 @@ impl Category {
     }
 }
 
+/// One lazily built parser per rule of a category.
+type Slots = Box<[OnceLock<Option<UserAgentParser>>]>;
+
 /// Per-rule parsers, compiled on first use: `[category][unicode as usize][rule]`.
 struct Parsers {
-    slots: [[Box<[OnceLock<Option<UserAgentParser>>]>; 2]; 3],
+    slots: [[Slots; 2]; 3],
 }
 
 fn parsers() -> &'static Parsers {
     static PARSERS: OnceLock<Parsers> = OnceLock::new();
     PARSERS.get_or_init(|| {
-        let slots = |n: usize| -> [Box<[OnceLock<Option<UserAgentParser>>]>; 2] {
-            [(0..n).map(|_| OnceLock::new()).collect(), (0..n).map(|_| OnceLock::new()).collect()]
+        let slots = |n: usize| -> [Slots; 2] {
+            [
+                (0..n).map(|_| OnceLock::new()).collect(),
+                (0..n).map(|_| OnceLock::new()).collect(),
+            ]
         };
-        Parsers { slots: [slots(UA_RULES.len()), slots(OS_RULES.len()), slots(DEVICE_RULES.len())] }
+        Parsers {
+            slots: [
+                slots(UA_RULES.len()),
+                slots(OS_RULES.len()),
+                slots(DEVICE_RULES.len()),
+            ],
+        }
     })
 }
 
@@ -104,38 +116,46 @@ static PARSERS_BUILT: AtomicUsize = AtomicUsize::new(0);
 static RESULT_HITS: AtomicUsize = AtomicUsize::new(0);
 static RESULT_MISSES: AtomicUsize = AtomicUsize::new(0);
 
-fn rule_parser(category: Category, index: usize, unicode: bool) -> Option<&'static UserAgentParser> {
+fn rule_parser(
+    category: Category,
+    index: usize,
+    unicode: bool,
+) -> Option<&'static UserAgentParser> {
     let slot = &parsers().slots[category as usize][usize::from(unicode)][index];
     slot.get_or_init(|| {
         PARSERS_BUILT.fetch_add(1, Ordering::Relaxed);
         let doc = category.document(category.rules()[index].json);
         // JSON is YAML: the builder is the only way to uaparser's Unicode-off regexes.
-        UserAgentParser::builder().with_unicode_support(unicode).build_from_bytes(doc.as_bytes()).ok()
+        UserAgentParser::builder()
+            .with_unicode_support(unicode)
+            .build_from_bytes(doc.as_bytes())
+            .ok()
     })
     .as_ref()
 }
 
-/// The text the literal scan runs over: ASCII letters lowercased, and the two non-ASCII
-/// characters that case-fold to ASCII letters in Unicode regexes (KELVIN SIGN, LONG S) mapped to
-/// `k` and `s`, exactly as build.rs normalises the literals.
-pub fn normalise(user_agent: &str) -> Cow<'_, [u8]> {
+/// The text the literal scan runs over: `\0` + the user agent + `\x01` (the markers stand for
+/// the `^` and `$` anchors), with ASCII letters lowercased and the two non-ASCII characters that
+/// case-fold to ASCII letters in Unicode regexes (KELVIN SIGN, LONG S) mapped to `k` and `s`,
+/// exactly as build.rs normalises the literals.
+pub fn normalise(user_agent: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(user_agent.len() + 2);
+    out.push(0);
     if user_agent.is_ascii() {
-        if user_agent.bytes().any(|b| b.is_ascii_uppercase()) {
-            Cow::Owned(user_agent.as_bytes().to_ascii_lowercase())
-        } else {
-            Cow::Borrowed(user_agent.as_bytes())
-        }
+        out.extend(user_agent.bytes().map(|b| b.to_ascii_lowercase()));
     } else {
-        let mapped: String = user_agent
-            .chars()
-            .map(|c| match c {
+        let mut buf = [0u8; 4];
+        for c in user_agent.chars() {
+            let c = match c {
                 '\u{212A}' => 'k',
                 '\u{17F}' => 's',
                 c => c.to_ascii_lowercase(),
-            })
-            .collect();
-        Cow::Owned(mapped.into_bytes())
+            };
+            out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+        }
     }
+    out.push(1);
+    out
 }
 
 fn bucket(b0: u8, b1: u8) -> usize {
@@ -167,7 +187,11 @@ fn candidates<'a>(rules: &'a [Rule], found: &'a [u64]) -> impl Iterator<Item = u
     rules
         .iter()
         .enumerate()
-        .filter(move |(_, rule)| rule.cnf.iter().all(|clause| clause.iter().any(|&id| has(id))))
+        .filter(move |(_, rule)| {
+            rule.cnf
+                .iter()
+                .all(|clause| clause.iter().any(|&id| has(id)))
+        })
         .map(|(i, _)| i)
 }
 
@@ -179,6 +203,22 @@ pub fn candidate_counts(user_agent: &str) -> (usize, usize, usize) {
         candidates(OS_RULES, &found).count(),
         candidates(DEVICE_RULES, &found).count(),
     )
+}
+
+/// The candidate rules the prefilter leaves for `user_agent`, as (category, rule index, rule
+/// JSON), category 0 = user agent, 1 = OS, 2 = device. For diagnostics and tests.
+#[doc(hidden)]
+pub fn candidate_rules(user_agent: &str) -> Vec<(usize, usize, &'static str)> {
+    let found = scan(&normalise(user_agent));
+    [UA_RULES, OS_RULES, DEVICE_RULES]
+        .iter()
+        .enumerate()
+        .flat_map(|(c, rules)| {
+            candidates(rules, &found)
+                .map(move |i| (c, i, rules[i].json))
+                .collect::<Vec<_>>()
+        })
+        .collect()
 }
 
 fn owned(s: Cow<'_, str>) -> Cow<'static, str> {
@@ -220,9 +260,17 @@ fn parse_uncached(user_agent: &str) -> Client<'static> {
         .filter_map(|i| rule_parser(Category::Device, i, unicode))
         .map(|p| p.parse_device(user_agent))
         .find(|r| r.family != SENTINEL)
-        .map(|r| Device { family: owned(r.family), brand: owned_opt(r.brand), model: owned_opt(r.model) })
+        .map(|r| Device {
+            family: owned(r.family),
+            brand: owned_opt(r.brand),
+            model: owned_opt(r.model),
+        })
         .unwrap_or_default();
-    Client { device, os, user_agent: ua }
+    Client {
+        device,
+        os,
+        user_agent: ua,
+    }
 }
 
 fn result_cache() -> &'static Mutex<HashMap<String, Client<'static>>> {
@@ -248,6 +296,20 @@ pub fn parse(user_agent: &str) -> Client<'static> {
         cache.insert(user_agent.to_owned(), client.clone());
     }
     client
+}
+
+/// Derives a few common user agents (Chrome on Windows, Safari on iPhone, Chrome on Android) so
+/// the code and the rules most visitors need are compiled before the first real derive. Meant for
+/// an idle moment after the widget loads; the per-string result cache is left empty.
+pub fn warm_up() {
+    const COMMON: [&str; 3] = [
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36",
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1",
+        "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Mobile Safari/537.36",
+    ];
+    for user_agent in COMMON {
+        std::hint::black_box(parse_uncached(user_agent));
+    }
 }
 
 /// Counters of the parser's caches, for benchmarks and diagnostics.
