@@ -30,6 +30,10 @@ use uaparser::{Client, Device, Parser, UserAgent, UserAgentParser, OS};
 pub(crate) struct Rule {
     /// The rule as a JSON object, fields as in `regexes.yaml`.
     pub json: &'static str,
+    /// The pattern uaparser compiles for it (escapes cleaned, `(?flag)` prepended).
+    pub pattern: &'static str,
+    /// Whether the regex-lite pre-check is cheap enough for this pattern.
+    pub precheck: bool,
     /// Necessary literal clauses: ids into `LITERALS`.
     pub cnf: &'static [&'static [u16]],
 }
@@ -110,6 +114,33 @@ fn parsers() -> &'static Parsers {
             ],
         }
     })
+}
+
+/// regex-lite pre-checks, compiled on first use: `[category][rule]`; `None` when regex-lite
+/// cannot compile a pattern (then the rule always goes to uaparser).
+fn lite_regex(category: Category, index: usize) -> Option<&'static regex_lite::Regex> {
+    type LiteSlots = Box<[OnceLock<Option<regex_lite::Regex>>]>;
+    static LITE: OnceLock<[LiteSlots; 3]> = OnceLock::new();
+    let slots = LITE.get_or_init(|| {
+        let make = |n: usize| (0..n).map(|_| OnceLock::new()).collect();
+        [
+            make(UA_RULES.len()),
+            make(OS_RULES.len()),
+            make(DEVICE_RULES.len()),
+        ]
+    });
+    slots[category as usize][index]
+        .get_or_init(|| regex_lite::Regex::new(category.rules()[index].pattern).ok())
+        .as_ref()
+}
+
+/// Whether rule `index` can match `user_agent`. On ASCII text regex-lite's ASCII semantics equal
+/// the regex crate's (Unicode on or off), so a rejection is exact; other text is never
+/// pre-checked.
+fn may_match(category: Category, index: usize, user_agent: &str, unicode: bool) -> bool {
+    unicode
+        || !category.rules()[index].precheck
+        || lite_regex(category, index).is_none_or(|re| re.is_match(user_agent))
 }
 
 static PARSERS_BUILT: AtomicUsize = AtomicUsize::new(0);
@@ -234,6 +265,7 @@ fn parse_uncached(user_agent: &str) -> Client<'static> {
     let found = scan(&normalise(user_agent));
 
     let ua = candidates(UA_RULES, &found)
+        .filter(|&i| may_match(Category::UserAgent, i, user_agent, unicode))
         .filter_map(|i| rule_parser(Category::UserAgent, i, unicode))
         .map(|p| p.parse_user_agent(user_agent))
         .find(|r| r.family != SENTINEL)
@@ -245,6 +277,7 @@ fn parse_uncached(user_agent: &str) -> Client<'static> {
         })
         .unwrap_or_default();
     let os = candidates(OS_RULES, &found)
+        .filter(|&i| may_match(Category::Os, i, user_agent, unicode))
         .filter_map(|i| rule_parser(Category::Os, i, unicode))
         .map(|p| p.parse_os(user_agent))
         .find(|r| r.family != SENTINEL)
@@ -257,6 +290,7 @@ fn parse_uncached(user_agent: &str) -> Client<'static> {
         })
         .unwrap_or_default();
     let device = candidates(DEVICE_RULES, &found)
+        .filter(|&i| may_match(Category::Device, i, user_agent, unicode))
         .filter_map(|i| rule_parser(Category::Device, i, unicode))
         .map(|p| p.parse_device(user_agent))
         .find(|r| r.family != SENTINEL)
