@@ -23,7 +23,13 @@ pub fn derive_browser(user_agent: &str, client_hints: JsValue) -> Result<JsValue
         let de = serde_wasm_bindgen::Deserializer::from(client_hints);
         let hints = serde_path_to_error::deserialize(de).map_err(|e| {
             let path = e.path().to_string();
-            JsError::new(&format!("client hints: `{path}`: {}", e.inner()))
+            let inner = e.inner().to_string();
+            let inner = inner.strip_prefix("Error: ").unwrap_or(&inner);
+            if path == "." {
+                JsError::new(&format!("client hints: {inner}"))
+            } else {
+                JsError::new(&format!("client hints: `{path}`: {inner}"))
+            }
         })?;
         Some(hints)
     };
