@@ -11,6 +11,10 @@
 //!   lowercase; the two non-ASCII characters that case-fold to ASCII letters, KELVIN SIGN and
 //!   LONG S, mapped to `k` and `s`), so the prefilter is sound for every input.
 //!
+//! Anchors are literals too: the run-time scan text is framed as `\0` + text + `\x01`, so `^`
+//! is the literal `\0` and `$` the literal `\x01` (a NUL or U+0001 inside a user agent can only
+//! add candidates, never hide one).
+//!
 //! The extractor sees exactly the pattern `uaparser` compiles: the `\!`, `\ ` and `\/` escapes
 //! removed and `(?flag)` prepended when a device rule has a `regex_flag`.
 
@@ -18,11 +22,15 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-use regex_syntax::hir::{Class, Hir, HirKind};
+use regex_syntax::hir::{Class, Hir, HirKind, Look};
 use serde::Deserialize;
 
 /// At most this many strings in an enumerated set (class members, concatenation products).
-const MAX_SET: usize = 16;
+const MAX_SET: usize = 32;
+/// At most this many strings in an alternation of literals (e.g. a list of model prefixes).
+const MAX_WIDE: usize = 256;
+/// Rules whose estimated NFA is larger skip the regex-lite pre-check.
+const PRECHECK_MAX_COST: usize = 400;
 /// Hash buckets of the two-byte literal index (a power of two).
 const BUCKETS: usize = 2048;
 
@@ -59,8 +67,11 @@ fn single(s: &str) -> Set {
     std::iter::once(s.to_string()).collect()
 }
 
+/// The concatenation products of `a` and `b`, when small: at most `MAX_SET` strings, or up to
+/// `MAX_WIDE` when one side is a single string (a literal prefix or suffix of a long list).
 fn cross(a: &Set, b: &Set) -> Option<Set> {
-    if a.len() * b.len() > MAX_SET {
+    let n = a.len() * b.len();
+    if n > MAX_WIDE || (n > MAX_SET && a.len() > 1 && b.len() > 1) {
         return None;
     }
     Some(
@@ -89,6 +100,15 @@ fn best_clause(info: &Info) -> Option<Set> {
 
 fn info(hir: &Hir) -> Info {
     match hir.kind() {
+        // The scan text is framed: START_MARK + text + END_MARK, so anchors become literals.
+        HirKind::Look(Look::Start) => Info {
+            exact: Some(single("\u{0}")),
+            cnf: vec![],
+        },
+        HirKind::Look(Look::End) => Info {
+            exact: Some(single("\u{1}")),
+            cnf: vec![],
+        },
         HirKind::Empty | HirKind::Look(_) => Info {
             exact: Some(single("")),
             cnf: vec![],
@@ -150,14 +170,45 @@ fn info(hir: &Hir) -> Info {
         HirKind::Capture(cap) => info(&cap.sub),
         HirKind::Repetition(rep) => {
             let sub = info(&rep.sub);
+            if rep.min == 1 && rep.max == Some(1) {
+                return sub;
+            }
+            // A short bounded repetition of a small exact set (`x?`, ` {0,2}`, `[0-9]{2}`) is
+            // itself a small exact set: every count, enumerated.
+            if let (Some(e), Some(max)) = (&sub.exact, rep.max) {
+                if max <= 4 {
+                    let mut all = Set::new();
+                    let mut power = single("");
+                    let mut fits = true;
+                    for n in 0..=max {
+                        if n >= rep.min {
+                            all.extend(power.iter().cloned());
+                        }
+                        if n < max {
+                            match cross(&power, e) {
+                                Some(p) => power = p,
+                                None => {
+                                    fits = false;
+                                    break;
+                                }
+                            }
+                        }
+                    }
+                    if fits && all.len() <= MAX_SET {
+                        let mut cnf = if rep.min == 0 { vec![] } else { sub.cnf };
+                        push_clause(&mut cnf, &all);
+                        return Info {
+                            exact: Some(all),
+                            cnf,
+                        };
+                    }
+                }
+            }
             if rep.min == 0 {
                 return Info {
                     exact: None,
                     cnf: vec![],
                 };
-            }
-            if rep.min == 1 && rep.max == Some(1) {
-                return sub;
             }
             let mut cnf = sub.cnf;
             if let Some(e) = &sub.exact {
@@ -208,7 +259,7 @@ fn info(hir: &Hir) -> Info {
                     .iter()
                     .flat_map(|i| i.exact.clone().unwrap_or_default())
                     .collect();
-                if union.len() <= MAX_SET {
+                if union.len() <= MAX_WIDE {
                     let mut cnf = Vec::new();
                     push_clause(&mut cnf, &union);
                     return Info {
@@ -263,7 +314,32 @@ fn clean_escapes(pattern: &str) -> String {
 
 /// The CNF of one rule, minimised: duplicate clauses and clauses implied by a stronger one
 /// (a superset of another clause) are dropped.
-fn rule_cnf(entry: &Entry, what: &str, index: usize) -> Vec<Set> {
+/// A rough size of the NFA a backtracking-free engine builds for `hir` (counted repetitions
+/// copied out). Big ones (`.{1,300}`) are slow in regex-lite, so they skip its pre-check.
+fn nfa_cost(hir: &Hir) -> usize {
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) | HirKind::Class(_) => 1,
+        HirKind::Literal(l) => l.0.len(),
+        HirKind::Capture(c) => nfa_cost(&c.sub),
+        HirKind::Repetition(r) => {
+            nfa_cost(&r.sub).saturating_mul(r.max.unwrap_or(r.min + 1).max(1) as usize)
+        }
+        HirKind::Concat(subs) | HirKind::Alternation(subs) => subs.iter().map(nfa_cost).sum(),
+    }
+}
+
+/// Whether the run-time regex-lite pre-check is worth it for `pattern`.
+fn precheck(pattern: &str) -> bool {
+    regex_syntax::ParserBuilder::new()
+        .utf8(false)
+        .build()
+        .parse(pattern)
+        .map(|h| nfa_cost(&h) <= PRECHECK_MAX_COST)
+        .unwrap_or(false)
+}
+
+/// The pattern uaparser compiles for a rule: escapes cleaned, `(?flag)` prepended.
+fn rule_pattern(entry: &Entry) -> String {
     let regex = entry.0.get("regex").cloned().flatten().unwrap_or_default();
     let flag = entry
         .0
@@ -276,7 +352,11 @@ fn rule_cnf(entry: &Entry, what: &str, index: usize) -> Vec<Set> {
     } else {
         format!("(?{flag}){regex}")
     };
-    let pattern = clean_escapes(&pattern);
+    clean_escapes(&pattern)
+}
+
+fn rule_cnf(entry: &Entry, what: &str, index: usize) -> Vec<Set> {
+    let pattern = rule_pattern(entry);
     let hir = regex_syntax::ParserBuilder::new()
         .utf8(false)
         .build()
@@ -320,7 +400,7 @@ fn main() {
     ];
 
     // All rules' CNFs, with their literals interned.
-    let mut per_category: Vec<Vec<(String, Vec<Set>)>> = Vec::new();
+    let mut per_category: Vec<Vec<(String, String, Vec<Set>)>> = Vec::new();
     let mut literals = Set::new();
     for (_, what, entries) in &categories {
         let mut rules = Vec::new();
@@ -336,6 +416,7 @@ fn main() {
                 .collect();
             rules.push((
                 serde_json::to_string(&present).expect("a rule serialises"),
+                rule_pattern(entry),
                 cnf,
             ));
         }
@@ -418,14 +499,15 @@ fn main() {
     .unwrap();
     for ((name, _, _), rules) in categories.iter().zip(&per_category) {
         writeln!(out, "pub(crate) static {name}: &[Rule] = &[").unwrap();
-        for (json, cnf) in rules {
+        for (json, pattern, cnf) in rules {
             let clauses: Vec<String> = cnf
                 .iter()
                 .map(|c| format!("&{:?}", c.iter().map(|l| ids[l]).collect::<Vec<_>>()))
                 .collect();
             writeln!(
                 out,
-                "    Rule {{ json: {json:?}, cnf: &[{}] }},",
+                "    Rule {{ json: {json:?}, pattern: {pattern:?}, precheck: {}, cnf: &[{}] }},",
+                precheck(pattern),
                 clauses.join(", ")
             )
             .unwrap();

@@ -28,7 +28,13 @@ pub fn derive_browser(user_agent: &str, client_hints: JsValue) -> Result<JsValue
         let de = serde_wasm_bindgen::Deserializer::from(client_hints);
         let hints = serde_path_to_error::deserialize(de).map_err(|e| {
             let path = e.path().to_string();
-            JsError::new(&format!("client hints: `{path}`: {}", e.inner()))
+            let inner = e.inner().to_string();
+            let inner = inner.strip_prefix("Error: ").unwrap_or(&inner);
+            if path == "." {
+                JsError::new(&format!("client hints: {inner}"))
+            } else {
+                JsError::new(&format!("client hints: `{path}`: {inner}"))
+            }
         })?;
         Some(hints)
     };
@@ -53,4 +59,11 @@ pub fn ua_clear_result_cache() {
 #[wasm_bindgen(js_name = uaRulesVersion)]
 pub fn ua_rules_version() -> String {
     context::ua::RULES_VERSION.to_string()
+}
+
+/// Compiles the code and rules the most common user agents need (see `context::ua::warm_up`):
+/// call it when the page is idle so a later `deriveBrowser` is fast.
+#[wasm_bindgen(js_name = uaWarmUp)]
+pub fn ua_warm_up() {
+    context::ua::warm_up();
 }

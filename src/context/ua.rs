@@ -30,6 +30,10 @@ use uaparser::{Client, Device, Parser, UserAgent, UserAgentParser, OS};
 pub(crate) struct Rule {
     /// The rule as a JSON object, fields as in `regexes.yaml`.
     pub json: &'static str,
+    /// The pattern uaparser compiles for it (escapes cleaned, `(?flag)` prepended).
+    pub pattern: &'static str,
+    /// Whether the regex-lite pre-check is cheap enough for this pattern.
+    pub precheck: bool,
     /// Necessary literal clauses: ids into `LITERALS`.
     pub cnf: &'static [&'static [u16]],
 }
@@ -85,18 +89,18 @@ impl Category {
     }
 }
 
-/// One category's per-rule parsers (`None`: the rule's document did not build).
-type RuleSlots = Box<[OnceLock<Option<UserAgentParser>>]>;
+/// One lazily built parser per rule of a category.
+type Slots = Box<[OnceLock<Option<UserAgentParser>>]>;
 
 /// Per-rule parsers, compiled on first use: `[category][unicode as usize][rule]`.
 struct Parsers {
-    slots: [[RuleSlots; 2]; 3],
+    slots: [[Slots; 2]; 3],
 }
 
 fn parsers() -> &'static Parsers {
     static PARSERS: OnceLock<Parsers> = OnceLock::new();
     PARSERS.get_or_init(|| {
-        let slots = |n: usize| -> [Box<[OnceLock<Option<UserAgentParser>>]>; 2] {
+        let slots = |n: usize| -> [Slots; 2] {
             [
                 (0..n).map(|_| OnceLock::new()).collect(),
                 (0..n).map(|_| OnceLock::new()).collect(),
@@ -110,6 +114,33 @@ fn parsers() -> &'static Parsers {
             ],
         }
     })
+}
+
+/// regex-lite pre-checks, compiled on first use: `[category][rule]`; `None` when regex-lite
+/// cannot compile a pattern (then the rule always goes to uaparser).
+fn lite_regex(category: Category, index: usize) -> Option<&'static regex_lite::Regex> {
+    type LiteSlots = Box<[OnceLock<Option<regex_lite::Regex>>]>;
+    static LITE: OnceLock<[LiteSlots; 3]> = OnceLock::new();
+    let slots = LITE.get_or_init(|| {
+        let make = |n: usize| (0..n).map(|_| OnceLock::new()).collect();
+        [
+            make(UA_RULES.len()),
+            make(OS_RULES.len()),
+            make(DEVICE_RULES.len()),
+        ]
+    });
+    slots[category as usize][index]
+        .get_or_init(|| regex_lite::Regex::new(category.rules()[index].pattern).ok())
+        .as_ref()
+}
+
+/// Whether rule `index` can match `user_agent`. On ASCII text regex-lite's ASCII semantics equal
+/// the regex crate's (Unicode on or off), so a rejection is exact; other text is never
+/// pre-checked.
+fn may_match(category: Category, index: usize, user_agent: &str, unicode: bool) -> bool {
+    unicode
+        || !category.rules()[index].precheck
+        || lite_regex(category, index).is_none_or(|re| re.is_match(user_agent))
 }
 
 static PARSERS_BUILT: AtomicUsize = AtomicUsize::new(0);
@@ -134,27 +165,28 @@ fn rule_parser(
     .as_ref()
 }
 
-/// The text the literal scan runs over: ASCII letters lowercased, and the two non-ASCII
-/// characters that case-fold to ASCII letters in Unicode regexes (KELVIN SIGN, LONG S) mapped to
-/// `k` and `s`, exactly as build.rs normalises the literals.
-pub fn normalise(user_agent: &str) -> Cow<'_, [u8]> {
+/// The text the literal scan runs over: `\0` + the user agent + `\x01` (the markers stand for
+/// the `^` and `$` anchors), with ASCII letters lowercased and the two non-ASCII characters that
+/// case-fold to ASCII letters in Unicode regexes (KELVIN SIGN, LONG S) mapped to `k` and `s`,
+/// exactly as build.rs normalises the literals.
+pub fn normalise(user_agent: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(user_agent.len() + 2);
+    out.push(0);
     if user_agent.is_ascii() {
-        if user_agent.bytes().any(|b| b.is_ascii_uppercase()) {
-            Cow::Owned(user_agent.as_bytes().to_ascii_lowercase())
-        } else {
-            Cow::Borrowed(user_agent.as_bytes())
-        }
+        out.extend(user_agent.bytes().map(|b| b.to_ascii_lowercase()));
     } else {
-        let mapped: String = user_agent
-            .chars()
-            .map(|c| match c {
+        let mut buf = [0u8; 4];
+        for c in user_agent.chars() {
+            let c = match c {
                 '\u{212A}' => 'k',
                 '\u{17F}' => 's',
                 c => c.to_ascii_lowercase(),
-            })
-            .collect();
-        Cow::Owned(mapped.into_bytes())
+            };
+            out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+        }
     }
+    out.push(1);
+    out
 }
 
 fn bucket(b0: u8, b1: u8) -> usize {
@@ -204,6 +236,22 @@ pub fn candidate_counts(user_agent: &str) -> (usize, usize, usize) {
     )
 }
 
+/// The candidate rules the prefilter leaves for `user_agent`, as (category, rule index, rule
+/// JSON), category 0 = user agent, 1 = OS, 2 = device. For diagnostics and tests.
+#[doc(hidden)]
+pub fn candidate_rules(user_agent: &str) -> Vec<(usize, usize, &'static str)> {
+    let found = scan(&normalise(user_agent));
+    [UA_RULES, OS_RULES, DEVICE_RULES]
+        .iter()
+        .enumerate()
+        .flat_map(|(c, rules)| {
+            candidates(rules, &found)
+                .map(move |i| (c, i, rules[i].json))
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
 fn owned(s: Cow<'_, str>) -> Cow<'static, str> {
     Cow::Owned(s.into_owned())
 }
@@ -217,6 +265,7 @@ fn parse_uncached(user_agent: &str) -> Client<'static> {
     let found = scan(&normalise(user_agent));
 
     let ua = candidates(UA_RULES, &found)
+        .filter(|&i| may_match(Category::UserAgent, i, user_agent, unicode))
         .filter_map(|i| rule_parser(Category::UserAgent, i, unicode))
         .map(|p| p.parse_user_agent(user_agent))
         .find(|r| r.family != SENTINEL)
@@ -228,6 +277,7 @@ fn parse_uncached(user_agent: &str) -> Client<'static> {
         })
         .unwrap_or_default();
     let os = candidates(OS_RULES, &found)
+        .filter(|&i| may_match(Category::Os, i, user_agent, unicode))
         .filter_map(|i| rule_parser(Category::Os, i, unicode))
         .map(|p| p.parse_os(user_agent))
         .find(|r| r.family != SENTINEL)
@@ -240,6 +290,7 @@ fn parse_uncached(user_agent: &str) -> Client<'static> {
         })
         .unwrap_or_default();
     let device = candidates(DEVICE_RULES, &found)
+        .filter(|&i| may_match(Category::Device, i, user_agent, unicode))
         .filter_map(|i| rule_parser(Category::Device, i, unicode))
         .map(|p| p.parse_device(user_agent))
         .find(|r| r.family != SENTINEL)
@@ -279,6 +330,20 @@ pub fn parse(user_agent: &str) -> Client<'static> {
         cache.insert(user_agent.to_owned(), client.clone());
     }
     client
+}
+
+/// Derives a few common user agents (Chrome on Windows, Safari on iPhone, Chrome on Android) so
+/// the code and the rules most visitors need are compiled before the first real derive. Meant for
+/// an idle moment after the widget loads; the per-string result cache is left empty.
+pub fn warm_up() {
+    const COMMON: [&str; 3] = [
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36",
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1",
+        "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Mobile Safari/537.36",
+    ];
+    for user_agent in COMMON {
+        std::hint::black_box(parse_uncached(user_agent));
+    }
 }
 
 /// Counters of the parser's caches, for benchmarks and diagnostics.
