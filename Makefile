@@ -6,7 +6,7 @@ DATA_DIR ?= $(CURDIR)/data
 CHROMEDRIVER ?= /usr/bin/chromedriver
 export PORT DATA_DIR
 
-.PHONY: demo test pkg package test-npm setup setup-test test-native test-wasm test-e2e bench bench-ua bench-widget fmt lint size
+.PHONY: demo test pkg package test-npm setup setup-test test-native test-wasm test-e2e bench bench-ua bench-widget fuzz fmt lint size
 
 ## Build the wasm package and run the local backend on http://127.0.0.1:$(PORT)/
 demo: pkg
@@ -63,6 +63,13 @@ bench-widget: pkg setup-test
 
 bench-ua: pkg
 	@if [ -f bench/ua.mjs ]; then cd bench && npm ci --no-audit --no-fund --silent && node ua.mjs; fi
+
+## A bounded fuzzing run of the User-Agent derivation (cargo-fuzz; FUZZ_SECONDS, default 60).
+FUZZ_SECONDS ?= 60
+fuzz:
+	@command -v cargo-fuzz >/dev/null 2>&1 || cargo install cargo-fuzz
+	mkdir -p fuzz/corpus/derive_browser
+	cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run derive_browser corpus/derive_browser seeds -- -max_total_time=$(FUZZ_SECONDS)
 
 fmt:
 	cargo fmt --all
