@@ -239,3 +239,5 @@ export function uaCacheStats(): Record<string, number>;
 export function uaClearResultCache(): void;
 /** @internal The key of the embedded uap-core rules. */
 export function uaRulesVersion(): string;
+/** Compiles the code and rules the most common user agents need; call it when the page is idle so a later `deriveBrowser` is fast. */
+export function uaWarmUp(): void;
