@@ -136,6 +136,119 @@ pub struct WidgetMessage {
     pub created_at: i64,
     /// The conversation's display id.
     pub conversation_id: u64,
+    /// Who wrote it (absent on the visitor's own messages in older responses).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sender: Option<WidgetSender>,
+}
+
+/// The author of a [`WidgetMessage`], as much as the visitor may see.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WidgetSender {
+    /// User or contact id.
+    pub id: u64,
+    /// Display name.
+    pub name: String,
+    /// Avatar URL (may be empty).
+    #[serde(default)]
+    pub avatar_url: String,
+    /// `"user"` (an agent), `"contact"` (the visitor) or `"agent_bot"`.
+    #[serde(rename = "type")]
+    pub kind: String,
+}
+
+/// `PATCH /api/v1/widget/messages/{id}` body: the visitor's answer to an interactive message.
+/// `submitted_values` is `[{title, value}]` for input_select, `[{name, value}]` for form and
+/// `{csat_survey_response: {rating, feedback_message}}` for input_csat.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UpdateMessageRequest {
+    /// The answer, in the shape of the message's content type.
+    pub submitted_values: Value,
+}
+
+/// `POST /api/v1/widget/conversations/toggle_typing` body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ToggleTypingRequest {
+    /// Whether the visitor is typing now.
+    pub typing_status: TypingStatus,
+}
+
+/// `"on"` or `"off"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TypingStatus {
+    /// Typing started.
+    On,
+    /// Typing stopped.
+    Off,
+}
+
+/// Response of `POST /api/v1/widget/stream_ticket` (with `X-Auth-Token`): a short-lived,
+/// single-use ticket to open the live stream, so the long-lived contact token never travels in
+/// a URL (EventSource cannot send headers).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StreamTicket {
+    /// Opaque ticket for `GET /api/v1/widget/stream?ticket=…`.
+    pub ticket: String,
+    /// Seconds the ticket stays valid for opening a stream.
+    pub expires_in: u64,
+}
+
+/// One event on the widget's live stream,
+/// `GET /api/v1/widget/stream?website_token=T&ticket=K&after=SEQ` (server-sent events).
+///
+/// Each SSE message is the default `message` event with `id: <seq>` and `data:` this JSON.
+/// `seq` increases per event across the whole backend; the stream first replays every event of
+/// the visitor's conversations with `seq > after` (`after=0`: everything), then stays live, with
+/// a `: ping` comment every 15 s. A client keeps the highest `seq` it has applied and reconnects
+/// with it, so nothing is missed; it applies messages by `id`, so replays never duplicate.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LiveFrame {
+    /// The event's sequence number (also the SSE `id:`).
+    pub seq: u64,
+    /// What happened.
+    #[serde(flatten)]
+    pub event: LiveEvent,
+}
+
+/// What a [`LiveFrame`] reports, tagged by `kind`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum LiveEvent {
+    /// A new message in the conversation (an agent's reply, or the visitor's own from
+    /// another tab).
+    MessageCreated {
+        /// The message.
+        message: WidgetMessage,
+    },
+    /// A message changed (edited by the agent, or answered by the visitor).
+    MessageUpdated {
+        /// The message as it is now.
+        message: WidgetMessage,
+    },
+    /// The conversation's status changed (`open`, `pending`, `resolved`, `snoozed`).
+    ConversationStatusChanged {
+        /// The conversation's display id.
+        conversation_id: u64,
+        /// The new status.
+        status: String,
+    },
+    /// The conversation's assignee changed (`None`: unassigned).
+    AssigneeChanged {
+        /// The conversation's display id.
+        conversation_id: u64,
+        /// The agent now handling it.
+        #[serde(default)]
+        assignee: Option<WidgetSender>,
+    },
+    /// An agent started or stopped typing.
+    Typing {
+        /// The conversation's display id.
+        conversation_id: u64,
+        /// On or off.
+        typing_status: TypingStatus,
+        /// Who is typing.
+        user: WidgetSender,
+    },
 }
 
 /// Response of `POST /api/v1/widget/conversations`.

@@ -626,6 +626,7 @@ impl Widget {
                     content_type: "text".into(),
                     content_attributes: Value::Object(Map::new()),
                     created_at: (js_sys::Date::now() / 1000.0) as i64,
+                    sender: None,
                     conversation_id: response.id,
                 });
                 let facts = {

@@ -281,6 +281,7 @@ mod tests {
             content_attributes: Value::Object(Map::new()),
             created_at: 1_795_620_252,
             conversation_id: 5,
+            sender: None,
         }
     }
 

@@ -86,6 +86,7 @@ fn widget_message(m: &MessageRow) -> WidgetMessage {
         content_attributes: m.content_attributes.clone(),
         created_at: m.created_at / 1000,
         conversation_id: m.conversation_id as u64,
+        sender: None,
     }
 }
 
