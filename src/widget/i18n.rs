@@ -57,6 +57,26 @@ pub enum Text {
     Submitted,
     /// Feedback field of CSAT.
     Feedback,
+    /// Typing indicator with the agent's name; `{name}` is replaced.
+    TypingName,
+    /// Notice shown when the conversation is resolved.
+    Resolved,
+    /// Header subtitle while an agent handles the conversation; `{name}` is replaced.
+    AssignedTo,
+    /// A required form field is empty.
+    FieldRequired,
+    /// A form field wants an email address.
+    FieldEmail,
+    /// A form field wants a number.
+    FieldNumber,
+    /// A form field's value is not accepted.
+    FieldInvalid,
+    /// Label of a CSAT rating button; `{n}` is replaced.
+    Rating,
+    /// Shown when an answer could not be sent.
+    AnswerFailed,
+    /// Screen-reader suffix of links that open a new tab.
+    NewTab,
 }
 
 impl Locale {
@@ -169,12 +189,42 @@ impl Locale {
             (PtBr, Feedback) => "Comentário (opcional)",
             (En, Feedback) => "Feedback (optional)",
             (Es, Feedback) => "Comentario (opcional)",
+            (PtBr, TypingName) => "{name} está digitando…",
+            (En, TypingName) => "{name} is typing…",
+            (Es, TypingName) => "{name} está escribiendo…",
+            (PtBr, Resolved) => "Esta conversa foi encerrada. Escreva para reabri-la.",
+            (En, Resolved) => "This conversation was resolved. Write to reopen it.",
+            (Es, Resolved) => "Esta conversación fue cerrada. Escribe para reabrirla.",
+            (PtBr, AssignedTo) => "{name} está atendendo você",
+            (En, AssignedTo) => "{name} is handling your conversation",
+            (Es, AssignedTo) => "{name} te está atendiendo",
+            (PtBr, FieldRequired) => "Preencha este campo.",
+            (En, FieldRequired) => "Please fill in this field.",
+            (Es, FieldRequired) => "Completa este campo.",
+            (PtBr, FieldEmail) => "Informe um e-mail válido.",
+            (En, FieldEmail) => "Enter a valid email address.",
+            (Es, FieldEmail) => "Introduce un correo válido.",
+            (PtBr, FieldNumber) => "Informe um número.",
+            (En, FieldNumber) => "Enter a number.",
+            (Es, FieldNumber) => "Introduce un número.",
+            (PtBr, FieldInvalid) => "Valor inválido.",
+            (En, FieldInvalid) => "This value is not accepted.",
+            (Es, FieldInvalid) => "Valor no válido.",
+            (PtBr, Rating) => "{n} de 5",
+            (En, Rating) => "{n} out of 5",
+            (Es, Rating) => "{n} de 5",
+            (PtBr, AnswerFailed) => "Não foi possível enviar a resposta. Tente de novo.",
+            (En, AnswerFailed) => "Could not send the answer. Please try again.",
+            (Es, AnswerFailed) => "No se pudo enviar la respuesta. Inténtalo de nuevo.",
+            (PtBr, NewTab) => "(abre em nova aba)",
+            (En, NewTab) => "(opens in a new tab)",
+            (Es, NewTab) => "(se abre en una pestaña nueva)",
         }
     }
 }
 
 /// Every UI string key (for completeness checks).
-pub const ALL_TEXTS: [Text; 20] = [
+pub const ALL_TEXTS: [Text; 30] = [
     Text::OpenChat,
     Text::Title,
     Text::Subtitle,
@@ -195,6 +245,16 @@ pub const ALL_TEXTS: [Text; 20] = [
     Text::Submit,
     Text::Submitted,
     Text::Feedback,
+    Text::TypingName,
+    Text::Resolved,
+    Text::AssignedTo,
+    Text::FieldRequired,
+    Text::FieldEmail,
+    Text::FieldNumber,
+    Text::FieldInvalid,
+    Text::Rating,
+    Text::AnswerFailed,
+    Text::NewTab,
 ];
 
 #[cfg(test)]
@@ -226,6 +286,15 @@ mod tests {
         assert!(Locale::En.text(Text::Unread).contains("{n}"));
         assert!(Locale::PtBr.text(Text::Unread).contains("{n}"));
         assert!(Locale::Es.text(Text::Unread).contains("{n}"));
+        for locale in Locale::ALL {
+            assert!(locale.text(Text::TypingName).contains("{name}"));
+            assert!(locale.text(Text::AssignedTo).contains("{name}"));
+            assert!(locale.text(Text::Rating).contains("{n}"));
+        }
+        assert_eq!(
+            Locale::PtBr.text(Text::TypingName).replace("{name}", "Ana"),
+            "Ana está digitando…"
+        );
     }
 
     #[test]

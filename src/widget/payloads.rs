@@ -9,7 +9,8 @@ use crate::model::widget_api::{WidgetConfigResponse, WidgetMessage};
 use crate::model::{
     Account, BrowserInfo, Contact, ContactInbox, ContentAttributes, ContentType, Conversation,
     ConversationAdditionalAttributes, ConversationMeta, ConversationStatus, Event, EventInfo,
-    Inbox, InitiatedAt, Message, MessageEvent, MessageType, Sender, WebwidgetTriggered,
+    Inbox, InitiatedAt, Message, MessageEvent, MessageType, Sender, TypingEvent, User,
+    WebwidgetTriggered,
 };
 
 /// The visitor as the widget knows them: the session the platform issued plus `setUser` details.
@@ -176,11 +177,46 @@ pub fn message_object(visitor: &Visitor, m: &WidgetMessage) -> Message {
         source_id: None,
         content_type: content_type(&m.content_type),
         content_attributes: content_attributes(&m.content_attributes),
-        sender: (message_type == MessageType::Incoming)
-            .then(|| Sender::Contact(visitor.contact(false))),
+        sender: message_sender(visitor, m, message_type),
         account_id: Some(visitor.account.id),
         inbox_id: Some(visitor.inbox.id),
         conversation_id: Some(m.conversation_id),
+    }
+}
+
+/// The visitor for their own messages; the agent (a `user`) for an agent's, as far as the widget
+/// API names them; none for bots and unnamed senders.
+fn message_sender(visitor: &Visitor, m: &WidgetMessage, t: MessageType) -> Option<Sender> {
+    if t == MessageType::Incoming {
+        return Some(Sender::Contact(visitor.contact(false)));
+    }
+    m.sender
+        .as_ref()
+        .filter(|s| s.kind == "user")
+        .map(|s| Sender::User(agent_user(s)))
+}
+
+fn agent_user(s: &crate::model::widget_api::WidgetSender) -> User {
+    User {
+        id: s.id,
+        name: s.name.clone(),
+        available_name: Some(s.name.clone()),
+        avatar_url: Some(s.avatar_url.clone()).filter(|a| !a.is_empty()),
+        ..User::default()
+    }
+}
+
+/// `conversation_typing_on` (or `_off`) for the visitor typing in the composer.
+pub fn visitor_typing(visitor: &Visitor, facts: &ConversationFacts, on: bool) -> Event {
+    let payload = TypingEvent {
+        user: Sender::Contact(visitor.contact(false)),
+        conversation: conversation(visitor, facts, &[]),
+        is_private: false,
+    };
+    if on {
+        Event::ConversationTypingOn(payload)
+    } else {
+        Event::ConversationTypingOff(payload)
     }
 }
 
@@ -364,5 +400,68 @@ mod tests {
         assert_eq!(m["sender"]["type"], "contact");
         let u = message_event(&visitor(), &facts, &first(), true);
         assert_eq!(u.name(), EventName::MessageUpdated);
+    }
+
+    #[test]
+    fn an_answered_agent_message_is_message_updated_with_the_agent_as_sender() {
+        let facts = ConversationFacts {
+            id: 5,
+            created_at: 1_795_620_252,
+            event_info: info(),
+            ..ConversationFacts::default()
+        };
+        let m = WidgetMessage {
+            id: 100,
+            content: Some("Escolha".into()),
+            message_type: 1,
+            content_type: "input_select".into(),
+            content_attributes: serde_json::json!({
+                "items": [{"title": "Sim", "value": "yes"}],
+                "submitted_values": [{"title": "Sim", "value": "yes"}]
+            }),
+            created_at: 1_795_620_300,
+            conversation_id: 5,
+            sender: Some(crate::model::widget_api::WidgetSender {
+                id: 3,
+                name: "Ana".into(),
+                avatar_url: String::new(),
+                kind: "user".into(),
+            }),
+        };
+        let v = round_trips(&message_event(&visitor(), &facts, &m, true));
+        assert_eq!(v["event"], "message_updated");
+        assert_eq!(v["message_type"], "outgoing");
+        assert_eq!(v["content_type"], "input_select");
+        assert_eq!(
+            v["content_attributes"]["submitted_values"][0]["value"],
+            "yes"
+        );
+        assert_eq!(v["sender"]["type"], "user");
+        assert_eq!(v["sender"]["name"], "Ana");
+        assert_eq!(v["conversation"]["messages"][0]["message_type"], 1);
+        let mut bot = m.clone();
+        bot.sender.as_mut().unwrap().kind = "agent_bot".into();
+        let v = round_trips(&message_event(&visitor(), &facts, &bot, true));
+        assert!(v.get("sender").is_none_or(|s| s.is_null()));
+    }
+
+    #[test]
+    fn visitor_typing_events_carry_the_contact_and_the_conversation() {
+        let facts = ConversationFacts {
+            id: 5,
+            created_at: 1_795_620_252,
+            event_info: info(),
+            ..ConversationFacts::default()
+        };
+        let on = round_trips(&visitor_typing(&visitor(), &facts, true));
+        assert_eq!(on["event"], "conversation_typing_on");
+        assert_eq!(on["user"]["type"], "contact");
+        assert_eq!(on["user"]["id"], 7);
+        assert_eq!(on["conversation"]["id"], 5);
+        assert_eq!(on["is_private"], false);
+        let keys: Vec<&String> = on.as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["event", "user", "conversation", "is_private"]);
+        let off = round_trips(&visitor_typing(&visitor(), &facts, false));
+        assert_eq!(off["event"], "conversation_typing_off");
     }
 }
