@@ -14,14 +14,18 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::spawn_local;
 
+use super::answer::{self, AnswerError};
 use super::i18n::{Locale, Text};
+use super::live::{Live, LiveHost};
 use super::payloads::{self, ConversationFacts, Visitor};
 use super::session::{ApiError, Session};
 use super::settings::{DarkMode, Position, Settings};
+use super::thread::{Effect, Thread, TypingThrottle, TYPING_IDLE_MS};
 use super::view::{Author, View};
 use crate::model::widget_api::{
-    CreateConversationRequest, CreateMessageRequest, WidgetContactInput, WidgetEventRequest,
-    WidgetMessage, WidgetMessageInput, WIDGET_TRIGGERED,
+    CreateConversationRequest, CreateMessageRequest, LiveFrame, ToggleTypingRequest, TypingStatus,
+    UpdateMessageRequest, WidgetContactInput, WidgetEventRequest, WidgetMessage,
+    WidgetMessageInput, WIDGET_TRIGGERED,
 };
 use crate::model::{Event, ModelError};
 use crate::web::collect::{collect, CollectOptions, VisitorContext};
@@ -85,6 +89,14 @@ struct State {
     retry_ms: u32,
     restored: bool,
     local_seq: u32,
+    /// The live thread (messages by id, highest seq, unread, typing, status, assignee).
+    thread: Thread,
+    /// The live stream.
+    live: Live,
+    /// When to tell the platform that the visitor is typing.
+    throttle: TypingThrottle,
+    typing_timer: Option<i32>,
+    agent_typing_timer: Option<i32>,
     _listeners: Vec<Closure<dyn FnMut(web_sys::Event)>>,
 }
 
@@ -113,6 +125,50 @@ fn format_time(locale: Locale, unix: i64) -> String {
         .ok()
         .and_then(|v| v.as_string())
         .unwrap_or_default()
+}
+
+fn now_ms() -> u64 {
+    js_sys::Date::now() as u64
+}
+
+/// Runs `f` once after `ms`; returns the timer handle.
+fn after_ms(ms: u64, f: impl FnOnce() + 'static) -> Option<i32> {
+    let cb = Closure::once_into_js(f);
+    web_sys::window().and_then(|w| {
+        w.set_timeout_with_callback_and_timeout_and_arguments_0(
+            cb.unchecked_ref(),
+            ms.min(i32::MAX as u64) as i32,
+        )
+        .ok()
+    })
+}
+
+fn clear_timer(handle: Option<i32>) {
+    if let (Some(h), Some(w)) = (handle, web_sys::window()) {
+        w.clear_timeout_with_handle(h);
+    }
+}
+
+/// localStorage key of the highest applied live `seq`, per website token and contact.
+fn seq_key(session: &Session) -> Option<String> {
+    session.stored.as_ref().map(|s| {
+        format!(
+            "evolvy:live-seq:{}:{}",
+            session.website_token(),
+            s.config.contact_id
+        )
+    })
+}
+
+fn local_storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok().flatten()
+}
+
+fn load_seq(session: &Session) -> u64 {
+    seq_key(session)
+        .and_then(|k| local_storage()?.get_item(&k).ok().flatten())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
 }
 
 fn js_of<T: Serialize + ?Sized>(value: &T) -> JsValue {
@@ -180,6 +236,7 @@ impl Widget {
             .as_ref()
             .map(|s| Visitor::from_config(&s.config))
             .unwrap_or_default();
+        let thread = Thread::new(load_seq(&session));
         let widget = Widget {
             state: Rc::new(RefCell::new(State {
                 debug: options.settings.debug,
@@ -202,6 +259,11 @@ impl Widget {
                 retry_ms: 1000,
                 restored: false,
                 local_seq: 0,
+                thread,
+                live: Live::default(),
+                throttle: TypingThrottle::default(),
+                typing_timer: None,
+                agent_typing_timer: None,
                 _listeners: Vec::new(),
             })),
         };
@@ -209,6 +271,14 @@ impl Widget {
         widget.track_deliveries();
         widget.wire()?;
         widget.prepare_context();
+        // A returning visitor: the thread so far, then live delivery (unread count while closed).
+        if widget.state.borrow().session.has_token() {
+            let w = widget.clone();
+            spawn_local(async move {
+                w.restore_thread().await;
+                w.start_live();
+            });
+        }
         widget.fire("ready", &js_of(&json!({"locale": locale.code()})));
         Ok(widget)
     }
@@ -318,11 +388,423 @@ impl Widget {
                 }
             }
         })?;
+        let w = self.clone();
+        self.listen(&input, "input", move |_| w.keystroke())?;
+        let w = self.clone();
+        self.listen(&input, "blur", move |_| w.typing_stop())?;
+        let list = self.state.borrow().view.list.clone();
+        let w = self.clone();
+        self.listen(&list, "click", move |e| w.on_list_click(&e))?;
+        let w = self.clone();
+        self.listen(&list, "submit", move |e| w.on_form_submit(&e))?;
         if let Some(window) = web_sys::window() {
             let w = self.clone();
             self.listen(&window, "online", move |_| w.pump())?;
+            let w = self.clone();
+            self.listen(&window, "pagehide", move |_| {
+                w.typing_stop();
+                w.state.borrow().live.stop();
+            })?;
+            let w = self.clone();
+            self.listen(&window, "pageshow", move |e| {
+                let persisted = e
+                    .dyn_ref::<web_sys::PageTransitionEvent>()
+                    .is_some_and(|p| p.persisted());
+                if persisted {
+                    w.start_live();
+                }
+            })?;
         }
         Ok(())
+    }
+
+    /// Starts live delivery once the visitor has a session (no-op when it runs).
+    fn start_live(&self) {
+        let (live, ok) = {
+            let s = self.state.borrow();
+            (s.live.clone(), s.session.has_token())
+        };
+        if ok {
+            live.start(self.clone());
+        }
+    }
+
+    /// Applies one live frame: the thread decides, the DOM follows, the seq is kept.
+    fn apply_frame(&self, frame: LiveFrame) {
+        let (effects, key, seq) = {
+            let mut s = self.state.borrow_mut();
+            let open = s.open;
+            let effects = s.thread.apply(&frame, now_ms(), open);
+            (effects, seq_key(&s.session), s.thread.last_seq())
+        };
+        if let (Some(key), Some(storage)) = (key, local_storage()) {
+            let _ = storage.set_item(&key, &seq.to_string());
+        }
+        for effect in effects {
+            self.effect(effect, frame.seq);
+        }
+    }
+
+    fn effect(&self, effect: Effect, seq: u64) {
+        match effect {
+            Effect::Show(m) => self.render_message(&m, None),
+            Effect::Arrived(m) => {
+                {
+                    let s = self.state.borrow();
+                    let name = m
+                        .sender
+                        .as_ref()
+                        .map(|x| x.name.clone())
+                        .filter(|n| !n.trim().is_empty())
+                        .unwrap_or_else(|| s.locale.text(Text::Agent).to_string());
+                    let text = m.content.clone().unwrap_or_default();
+                    s.view.announce(&format!("{name}: {text}"));
+                }
+                self.fire("on-message", &js_of(&m));
+            }
+            Effect::Unread(n) => self.set_unread(n),
+            Effect::Status { current, .. } => {
+                let s = {
+                    let mut s = self.state.borrow_mut();
+                    if let Some(c) = &mut s.conversation {
+                        c.status = serde_json::from_value(Value::String(current.clone()))
+                            .unwrap_or(c.status);
+                    }
+                    s
+                };
+                if current == "resolved" {
+                    let text = s.locale.text(Text::Resolved);
+                    let _ = s.view.notice(&format!("status-{seq}"), text);
+                    s.view.announce(text);
+                }
+            }
+            Effect::Assignee(_) => self.show_assignee(),
+            Effect::Typing(name) => {
+                let mut s = self.state.borrow_mut();
+                let text = name
+                    .as_deref()
+                    .map(|n| s.locale.text(Text::TypingName).replace("{name}", n));
+                s.view.set_typing(text.as_deref());
+                clear_timer(s.agent_typing_timer.take());
+                if let Some(deadline) = s.thread.typing_deadline() {
+                    let w = self.clone();
+                    s.agent_typing_timer =
+                        after_ms(deadline.saturating_sub(now_ms()) + 50, move || {
+                            w.expire_agent_typing()
+                        });
+                }
+            }
+        }
+    }
+
+    fn expire_agent_typing(&self) {
+        let expired = {
+            let mut s = self.state.borrow_mut();
+            s.agent_typing_timer = None;
+            s.thread.expire_typing(now_ms())
+        };
+        match expired {
+            Some(e) => self.effect(e, 0),
+            None => {
+                let deadline = self.state.borrow().thread.typing_deadline();
+                if let Some(d) = deadline {
+                    let w = self.clone();
+                    let t = after_ms(d.saturating_sub(now_ms()) + 50, move || {
+                        w.expire_agent_typing()
+                    });
+                    self.state.borrow_mut().agent_typing_timer = t;
+                }
+            }
+        }
+    }
+
+    /// The header subtitle: who handles the conversation, else the default line.
+    fn show_assignee(&self) {
+        let s = self.state.borrow();
+        let text = match s.thread.assignee().map(|a| a.name.trim()) {
+            Some(name) if !name.is_empty() => {
+                s.locale.text(Text::AssignedTo).replace("{name}", name)
+            }
+            _ => s.locale.text(Text::Subtitle).to_string(),
+        };
+        s.view.set_subtitle(&text);
+    }
+
+    /// A keystroke in the composer: maybe `typing on`, and the idle check.
+    fn keystroke(&self) {
+        let status = {
+            let mut s = self.state.borrow_mut();
+            let status = s.throttle.keystroke(now_ms());
+            clear_timer(s.typing_timer.take());
+            let w = self.clone();
+            s.typing_timer = after_ms(TYPING_IDLE_MS + 20, move || w.typing_tick());
+            status
+        };
+        if let Some(st) = status {
+            self.send_typing(st);
+        }
+    }
+
+    fn typing_tick(&self) {
+        let (status, deadline) = {
+            let mut s = self.state.borrow_mut();
+            s.typing_timer = None;
+            let status = s.throttle.tick(now_ms());
+            (status, s.throttle.deadline())
+        };
+        match (status, deadline) {
+            (Some(st), _) => self.send_typing(st),
+            (None, Some(d)) => {
+                let w = self.clone();
+                let t = after_ms(d.saturating_sub(now_ms()) + 20, move || w.typing_tick());
+                self.state.borrow_mut().typing_timer = t;
+            }
+            (None, None) => {}
+        }
+    }
+
+    /// Sent or blurred: `typing off` now if it was on.
+    fn typing_stop(&self) {
+        let status = {
+            let mut s = self.state.borrow_mut();
+            clear_timer(s.typing_timer.take());
+            s.throttle.stop()
+        };
+        if let Some(st) = status {
+            self.send_typing(st);
+        }
+    }
+
+    /// Tells the platform (`toggle_typing`) and the browser's webhooks
+    /// (`conversation_typing_on/off`); only once there is a conversation.
+    fn send_typing(&self, status: TypingStatus) {
+        let (facts, visitor, session, dry_run) = {
+            let s = self.state.borrow();
+            (
+                s.conversation.clone(),
+                s.visitor.clone(),
+                s.session.clone(),
+                s.dry_run,
+            )
+        };
+        let Some(facts) = facts else { return };
+        self.deliver(&payloads::visitor_typing(
+            &visitor,
+            &facts,
+            status == TypingStatus::On,
+        ));
+        if dry_run {
+            return;
+        }
+        spawn_local(async move {
+            let body = ToggleTypingRequest {
+                typing_status: status,
+            };
+            if let Err(e) = session.toggle_typing(&body).await {
+                web_sys::console::debug_1(&JsValue::from_str(&format!(
+                    "evolvy-widget: toggle_typing: {e}"
+                )));
+            }
+        });
+    }
+
+    fn message_of(&self, mid: u64) -> Option<WidgetMessage> {
+        self.state.borrow().thread.message(mid).cloned()
+    }
+
+    /// Clicks inside the thread: option buttons, ratings, CSAT submit, card postbacks.
+    fn on_list_click(&self, e: &web_sys::Event) {
+        let Some(target) = e
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        else {
+            return;
+        };
+        let Ok(Some(button)) = target.closest("button[data-action]") else {
+            return;
+        };
+        if button.has_attribute("disabled") {
+            return;
+        }
+        let num = |name: &str| -> Option<u64> { button.get_attribute(name)?.parse().ok() };
+        let (Some(action), Some(mid)) = (button.get_attribute("data-action"), num("data-mid"))
+        else {
+            return;
+        };
+        let Some(m) = self.message_of(mid) else {
+            return;
+        };
+        match action.as_str() {
+            "select" => {
+                if let Some(Ok(v)) =
+                    num("data-index").map(|i| answer::select_answer(&m, i as usize))
+                {
+                    self.send_answer(mid, v);
+                }
+            }
+            "rate" => {
+                if let Some(group) = button.parent_element() {
+                    let children = group.children();
+                    for i in 0..children.length() {
+                        if let Some(c) = children.item(i) {
+                            let _ = c.set_attribute("aria-pressed", "false");
+                        }
+                    }
+                }
+                let _ = button.set_attribute("aria-pressed", "true");
+            }
+            "csat" => {
+                let Ok(Some(container)) = button.closest(".csat") else {
+                    return;
+                };
+                let rating = container
+                    .query_selector("button[data-action=rate][aria-pressed=true]")
+                    .ok()
+                    .flatten()
+                    .and_then(|b| b.get_attribute("data-rating")?.parse::<u8>().ok());
+                let feedback = container
+                    .query_selector("textarea")
+                    .ok()
+                    .flatten()
+                    .and_then(|t| js_sys::Reflect::get(&t, &"value".into()).ok()?.as_string())
+                    .unwrap_or_default();
+                match rating.map(|r| answer::csat_answer(r, &feedback)) {
+                    Some(Ok(v)) => self.send_answer(mid, v),
+                    _ => {
+                        if let Some(first) = container
+                            .query_selector("button[data-action=rate]")
+                            .ok()
+                            .flatten()
+                            .and_then(|b| b.dyn_into::<web_sys::HtmlElement>().ok())
+                        {
+                            let _ = first.focus();
+                        }
+                    }
+                }
+            }
+            "postback" => {
+                let action = answer::items(&m)
+                    .into_iter()
+                    .nth(num("data-index").unwrap_or(u64::MAX) as usize)
+                    .and_then(|item| {
+                        item.actions?
+                            .into_iter()
+                            .nth(num("data-action-index").unwrap_or(u64::MAX) as usize)
+                    });
+                if let Some(text) = action.as_ref().and_then(answer::postback_text) {
+                    self.enqueue(&text);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// A form message submitted: validate, show what is wrong, or send the answer.
+    fn on_form_submit(&self, e: &web_sys::Event) {
+        let Some(form) = e
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        else {
+            return;
+        };
+        if form.get_attribute("data-action").as_deref() != Some("form") {
+            return;
+        }
+        e.prevent_default();
+        let Some(mid) = form
+            .get_attribute("data-mid")
+            .and_then(|v| v.parse::<u64>().ok())
+        else {
+            return;
+        };
+        let Some(m) = self.message_of(mid) else {
+            return;
+        };
+        if answer::is_answered(&m) {
+            return;
+        }
+        let doc = self.state.borrow().view.doc.clone();
+        let values: Vec<(String, String)> = answer::items(&m)
+            .iter()
+            .enumerate()
+            .filter_map(|(i, item)| {
+                let control = doc.get_element_by_id(&format!("f{mid}-{i}"))?;
+                let value = js_sys::Reflect::get(&control, &"value".into())
+                    .ok()?
+                    .as_string()?;
+                Some((item.name.clone()?, value))
+            })
+            .collect();
+        let locale = self.state.borrow().locale;
+        match answer::form_answer(&m, &values) {
+            Ok(v) => {
+                let _ = self
+                    .state
+                    .borrow()
+                    .view
+                    .show_field_errors(mid, &m, &[], locale);
+                self.send_answer(mid, v);
+            }
+            Err(AnswerError::Fields(problems)) => {
+                let _ = self
+                    .state
+                    .borrow()
+                    .view
+                    .show_field_errors(mid, &m, &problems, locale);
+            }
+            Err(AnswerError::NoSuchChoice) => {}
+        }
+    }
+
+    /// `PATCH /messages/{id}` with the visitor's answer; then the message shows answered and
+    /// `message_updated` goes to the browser's webhooks.
+    fn send_answer(&self, mid: u64, submitted_values: Value) {
+        let (li, session, dry_run) = {
+            let s = self.state.borrow();
+            let li = s.view.find_message(&format!("m{mid}"));
+            if let Some(li) = &li {
+                let _ = s.view.set_busy(li, true);
+            }
+            (li, s.session.clone(), s.dry_run)
+        };
+        let w = self.clone();
+        spawn_local(async move {
+            let result = if dry_run {
+                Ok(None)
+            } else {
+                let body = UpdateMessageRequest {
+                    submitted_values: submitted_values.clone(),
+                };
+                session.update_message(mid, &body).await
+            };
+            match result {
+                Ok(response) => {
+                    let updated = response.filter(answer::is_answered).or_else(|| {
+                        w.message_of(mid)
+                            .map(|m| answer::answered(&m, submitted_values))
+                    });
+                    let Some(updated) = updated else { return };
+                    w.render_message(&updated, None);
+                    let (visitor, facts) = {
+                        let s = w.state.borrow();
+                        (s.visitor.clone(), s.conversation.clone())
+                    };
+                    if let Some(facts) = facts {
+                        w.deliver(&payloads::message_event(&visitor, &facts, &updated, true));
+                    }
+                }
+                Err(e) => {
+                    {
+                        let s = w.state.borrow();
+                        if let Some(li) = &li {
+                            let _ = s.view.set_busy(li, false);
+                            let _ = s.view.message_error(li, s.locale.text(Text::AnswerFailed));
+                        }
+                    }
+                    w.error("answer", &format!("the answer was not accepted: {e}"));
+                }
+            }
+        });
     }
 
     /// Derives the context ahead of need, in idle time, so opening never waits on it.
@@ -371,6 +853,7 @@ impl Widget {
             }
         }
         if now_open {
+            self.state.borrow_mut().thread.mark_read();
             self.set_unread(0);
             let w = self.clone();
             spawn_local(async move { w.on_open().await });
@@ -424,6 +907,7 @@ impl Widget {
         let event = payloads::webwidget_triggered(&visitor, context.event_info(), current);
         self.deliver(&event);
         self.restore_thread().await;
+        self.start_live();
     }
 
     fn current_conversation(
@@ -456,27 +940,26 @@ impl Widget {
         }
     }
 
+    /// Draws a platform message by id (in place when drawn already) and remembers it in the
+    /// thread. `local_key`: the pending bubble it replaces.
     fn render_message(&self, m: &WidgetMessage, local_key: Option<&str>) {
+        self.state.borrow_mut().thread.remember(m);
         let s = self.state.borrow();
-        let author = if m.message_type == 0 {
-            Author::Visitor
-        } else {
-            Author::Agent
-        };
         let key = format!("m{}", m.id);
         if let Some(local) = local_key {
             if let Some(li) = s.view.find_message(local) {
-                let _ = li.set_attribute("data-key", &key);
+                // The live stream may have drawn it first.
+                if s.view.find_message(&key).is_some() {
+                    li.remove();
+                } else {
+                    let _ = li.set_attribute("data-key", &key);
+                }
             }
         }
         let time = format_time(s.locale, m.created_at);
-        let _ = s.view.upsert_message(
-            &key,
-            author,
-            m.content.as_deref().unwrap_or_default(),
-            &time,
-            None,
-        );
+        if let Err(e) = s.view.upsert_platform_message(&key, m, s.locale, &time) {
+            web_sys::console::warn_1(&e);
+        }
     }
 
     fn set_unread(&self, count: u32) {
@@ -498,6 +981,16 @@ impl Widget {
             let s = self.state.borrow();
             s.view.input.value()
         };
+        if text.trim().is_empty() {
+            return;
+        }
+        self.state.borrow().view.input.set_value("");
+        self.typing_stop();
+        self.enqueue(&text);
+    }
+
+    /// Queues a visitor message (typed, or a card's postback) and sends it.
+    fn enqueue(&self, text: &str) {
         let text = text.trim();
         if text.is_empty() {
             return;
@@ -505,7 +998,6 @@ impl Widget {
         let text: String = text.chars().take(MAX_MESSAGE_CHARS).collect();
         {
             let mut s = self.state.borrow_mut();
-            s.view.input.set_value("");
             s.local_seq += 1;
             let key = format!("local-{}", s.local_seq);
             let sending = s.locale.text(Text::Sending);
@@ -535,9 +1027,12 @@ impl Widget {
                 let Some((key, text)) = next else { break };
                 match w.send_message(&key, &text).await {
                     Ok(()) => {
-                        let mut s = w.state.borrow_mut();
-                        s.outbox.pop_front();
-                        s.retry_ms = 1000;
+                        {
+                            let mut s = w.state.borrow_mut();
+                            s.outbox.pop_front();
+                            s.retry_ms = 1000;
+                        }
+                        w.start_live();
                     }
                     Err(e) if e.retryable() => {
                         let delay = {
@@ -870,10 +1365,30 @@ impl Widget {
                 if let Some(t) = s.settings.launcher_title.clone().filter(|t| !t.is_empty()) {
                     s.view.title.set_text_content(Some(&t));
                 }
+                drop(s);
+                self.show_assignee();
+                let typist = self
+                    .state
+                    .borrow()
+                    .thread
+                    .typing(now_ms())
+                    .map(str::to_string);
+                if let Some(name) = typist {
+                    self.effect(Effect::Typing(Some(name)), 0);
+                }
                 Ok(Value::String(locale.code().into()))
             }
             "reset" => {
+                self.typing_stop();
                 let mut s = self.state.borrow_mut();
+                s.live.stop();
+                if let (Some(key), Some(storage)) = (seq_key(&s.session), local_storage()) {
+                    let _ = storage.remove_item(&key);
+                }
+                s.thread = Thread::new(0);
+                clear_timer(s.agent_typing_timer.take());
+                s.view.set_typing(None);
+                s.view.set_subtitle(s.locale.text(Text::Subtitle));
                 s.session.forget();
                 s.visitor = Visitor::default();
                 s.conversation = None;
@@ -919,5 +1434,28 @@ fn fire_raw(fire: &js_sys::Function, name: &str, detail: &JsValue) {
             &JsValue::from_str("evolvy-widget: event listener failed"),
             &e,
         );
+    }
+}
+
+impl LiveHost for Widget {
+    fn session(&self) -> Option<Session> {
+        let s = self.state.borrow();
+        s.session.has_token().then(|| s.session.clone())
+    }
+
+    fn after(&self) -> u64 {
+        self.state.borrow().thread.last_seq()
+    }
+
+    fn frame(&self, frame: LiveFrame) {
+        self.apply_frame(frame);
+    }
+
+    fn state(&self, state: &str, detail: u64) {
+        if self.state.borrow().debug {
+            web_sys::console::debug_1(&JsValue::from_str(&format!(
+                "evolvy ▸ live stream {state} ({detail})"
+            )));
+        }
     }
 }

@@ -13,6 +13,8 @@ pub mod thread;
 #[cfg(target_arch = "wasm32")]
 pub mod controller;
 #[cfg(target_arch = "wasm32")]
+pub mod live;
+#[cfg(target_arch = "wasm32")]
 pub mod session;
 #[cfg(target_arch = "wasm32")]
 pub mod view;

@@ -8,8 +8,9 @@ use serde::{Deserialize, Serialize};
 use web_sys::RequestCredentials;
 
 use crate::model::widget_api::{
-    ConversationCreateResponse, CreateConversationRequest, CreateMessageRequest,
-    WidgetConfigResponse, WidgetEventRequest, WidgetMessage,
+    ConversationCreateResponse, CreateConversationRequest, CreateMessageRequest, StreamTicket,
+    ToggleTypingRequest, UpdateMessageRequest, WidgetConfigResponse, WidgetEventRequest,
+    WidgetMessage,
 };
 
 /// Why a widget API call failed.
@@ -155,9 +156,14 @@ impl Session {
         if status == 204 {
             return Ok(None);
         }
-        response
-            .json::<T>()
+        let text = response
+            .text()
             .await
+            .map_err(|e| ApiError::Network(e.to_string()))?;
+        if text.trim().is_empty() {
+            return Ok(None);
+        }
+        serde_json::from_str::<T>(&text)
             .map(Some)
             .map_err(|e| ApiError::Body(e.to_string()))
     }
@@ -224,6 +230,58 @@ impl Session {
         self.send(request)
             .await?
             .ok_or_else(|| ApiError::Body("empty message response".into()))
+    }
+
+    /// Whether the visitor has a contact token.
+    pub fn has_token(&self) -> bool {
+        self.stored.is_some()
+    }
+
+    /// The inbox's website token.
+    pub fn website_token(&self) -> &str {
+        &self.website_token
+    }
+
+    /// `POST /stream_ticket`: a short-lived, single-use ticket for the live stream.
+    pub async fn stream_ticket(&self) -> Result<StreamTicket, ApiError> {
+        let request = self
+            .authed(Request::post(&self.url("stream_ticket")))
+            .build();
+        self.send(request)
+            .await?
+            .ok_or_else(|| ApiError::Body("empty ticket response".into()))
+    }
+
+    /// The live stream's URL for `ticket`, replaying what came after `after`.
+    pub fn stream_url(&self, ticket: &str, after: u64) -> String {
+        format!(
+            "{}/api/v1/widget/stream?website_token={}&ticket={}&after={after}",
+            self.base_url,
+            encode(&self.website_token),
+            encode(ticket)
+        )
+    }
+
+    /// `PATCH /messages/{id}`: the visitor's answer to an interactive message. Resolves with the
+    /// message as the platform now has it, when the response carries it.
+    pub async fn update_message(
+        &self,
+        id: u64,
+        body: &UpdateMessageRequest,
+    ) -> Result<Option<WidgetMessage>, ApiError> {
+        let request = self
+            .authed(Request::patch(&self.url(&format!("messages/{id}"))))
+            .json(body);
+        let value: Option<serde_json::Value> = self.send(request).await?;
+        Ok(value.and_then(|v| serde_json::from_value(v).ok()))
+    }
+
+    /// `POST /conversations/toggle_typing`.
+    pub async fn toggle_typing(&self, body: &ToggleTypingRequest) -> Result<(), ApiError> {
+        let request = self
+            .authed(Request::post(&self.url("conversations/toggle_typing")))
+            .json(body);
+        self.send::<serde_json::Value>(request).await.map(|_| ())
     }
 
     /// `GET /messages`: the conversation so far (restores the thread after a reload).
