@@ -13,8 +13,12 @@ use std::time::Duration;
 use evolvy_widget::model::{Account, Inbox};
 use tokio::sync::{broadcast, watch};
 
+pub mod agent_console;
+pub mod answers;
 pub mod error;
 pub mod inspector;
+pub mod live;
+pub mod outbox;
 pub mod payload;
 pub mod relay;
 pub mod routes;
@@ -45,10 +49,17 @@ pub struct Config {
     pub body_limit: usize,
     /// Relay retry policy.
     pub relay: RelayConfig,
+    /// The agent API's `api_access_token` (also handed to the agent console page).
+    pub agent_token: String,
+    /// How long a widget stream ticket stays valid (60 s).
+    pub ticket_ttl: Duration,
 }
 
 /// The website token of the demo inbox.
 pub const DEFAULT_WEBSITE_TOKEN: &str = "demo-website-token";
+
+/// The agent API token of the demo (`AGENT_TOKEN` overrides it).
+pub const DEFAULT_AGENT_TOKEN: &str = "demo-agent-token";
 
 impl Config {
     /// Defaults around a data directory: port 8787, the workspace's `www/` and `pkg/`.
@@ -67,11 +78,13 @@ impl Config {
             token_ttl: Duration::from_secs(180 * 24 * 3600),
             body_limit: 1024 * 1024,
             relay: RelayConfig::default(),
+            agent_token: DEFAULT_AGENT_TOKEN.to_owned(),
+            ticket_ttl: Duration::from_secs(60),
         }
     }
 
     /// Reads `PORT`, `DATA_DIR`, `WWW_DIR`, `PKG_DIR`, `WEBHOOKS_FILE`, `WEBSITE_TOKEN`,
-    /// `RELAY_MAX_ATTEMPTS` and `RELAY_BASE_DELAY_MS`.
+    /// `AGENT_TOKEN`, `RELAY_MAX_ATTEMPTS` and `RELAY_BASE_DELAY_MS`.
     pub fn from_env() -> Result<Self, String> {
         let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
         let workspace = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -99,6 +112,12 @@ impl Config {
         }
         if let Some(t) = var("WEBSITE_TOKEN") {
             c.website_token = t;
+        }
+        if let Some(t) = var("AGENT_TOKEN") {
+            if t.len() < 8 || !t.chars().all(|ch| ch.is_ascii_graphic()) {
+                return Err("AGENT_TOKEN must be at least 8 visible ASCII characters".into());
+            }
+            c.agent_token = t;
         }
         if let Some(n) = var("RELAY_MAX_ATTEMPTS") {
             c.relay.max_attempts = n
@@ -128,6 +147,10 @@ pub struct AppState {
     pub scene: payload::Scene,
     /// Live feed.
     pub stream: broadcast::Sender<stream::StreamMsg>,
+    /// Frames of the widgets' live streams, after they are stored.
+    pub live: broadcast::Sender<std::sync::Arc<store::LiveRow>>,
+    /// Single-use tickets that open a widget live stream.
+    pub tickets: live::Tickets,
     /// Wakes the relay.
     pub relay: relay::RelayWaker,
     /// True once shutting down.
@@ -141,6 +164,17 @@ impl AppState {
         let _ = self.stream.send(stream::StreamMsg::Event(event));
         if queued > 0 {
             self.relay.wake();
+        }
+    }
+
+    /// Announces everything a committed transaction stored: events to the inspector and the
+    /// relay, live frames to the widgets' streams.
+    pub fn publish(&self, out: outbox::Outbox) {
+        for (ev, queued) in out.events {
+            self.published(ev, queued);
+        }
+        for row in out.live {
+            let _ = self.live.send(std::sync::Arc::new(row));
         }
     }
 }
@@ -230,6 +264,7 @@ pub async fn serve(config: Config) -> Result<Server, StartError> {
     let addr = listener.local_addr()?;
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
     let (stream_tx, _) = broadcast::channel(1024);
+    let (live_tx, _) = broadcast::channel(1024);
     let waker = relay::RelayWaker::default();
     let relay = relay::spawn(
         store.clone(),
@@ -253,6 +288,8 @@ pub async fn serve(config: Config) -> Result<Server, StartError> {
             },
         },
         stream: stream_tx,
+        live: live_tx,
+        tickets: live::Tickets::default(),
         relay: waker,
         shutdown: shutdown_rx.clone(),
     };

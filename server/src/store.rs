@@ -151,7 +151,62 @@ CREATE TABLE IF NOT EXISTS delivery_attempts (
   duration_ms INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS attempts_by_delivery ON delivery_attempts(delivery_id, attempt);
+CREATE TABLE IF NOT EXISTS users (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL,
+  email TEXT NOT NULL,
+  available_name TEXT NOT NULL,
+  avatar_url TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE IF NOT EXISTS live_events (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  contact_inbox_id INTEGER NOT NULL,
+  conversation_id INTEGER NOT NULL,
+  frame TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS live_events_by_ci ON live_events(contact_inbox_id, seq);
 "#;
+
+/// Columns added after the first schema: `(table, column, definition)`. Applied with
+/// `ALTER TABLE … ADD COLUMN` when missing, so an older data directory keeps working.
+const ADDED_COLUMNS: [(&str, &str, &str); 7] = [
+    ("conversations", "assignee_id", "INTEGER"),
+    ("conversations", "labels", "TEXT NOT NULL DEFAULT '[]'"),
+    ("conversations", "priority", "TEXT"),
+    ("conversations", "snoozed_until", "TEXT"),
+    ("messages", "sender_id", "INTEGER"),
+    ("messages", "private", "INTEGER NOT NULL DEFAULT 0"),
+    ("messages", "updated_at", "INTEGER"),
+];
+
+/// The demo account's agents, seeded at every start (ids are stable).
+pub const DEMO_AGENTS: [(i64, &str, &str, &str); 3] = [
+    (1, "Ana Souza", "ana@evolvy.example", "Ana"),
+    (2, "Bruno Lima", "bruno@evolvy.example", "Bruno"),
+    (3, "Carla Mendes", "carla@evolvy.example", "Carla"),
+];
+
+fn migrate(conn: &Connection) -> StoreResult<()> {
+    for (table, column, def) in ADDED_COLUMNS {
+        let exists: bool = conn.query_row(
+            &format!("SELECT COUNT(*) FROM pragma_table_info('{table}') WHERE name = ?1"),
+            [column],
+            |r| r.get::<_, i64>(0).map(|n| n > 0),
+        )?;
+        if !exists {
+            conn.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {def}"))?;
+        }
+    }
+    for (id, name, email, available) in DEMO_AGENTS {
+        conn.execute(
+            "INSERT INTO users (id, name, email, available_name) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT(id) DO NOTHING",
+            params![id, name, email, available],
+        )?;
+    }
+    Ok(())
+}
 
 /// The database handle (cheap to clone).
 #[derive(Clone)]
@@ -168,6 +223,7 @@ impl Store {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.execute_batch(SCHEMA)?;
+        migrate(&conn)?;
         Ok(Self {
             conn: Arc::new(Mutex::new(conn)),
         })
@@ -269,6 +325,14 @@ pub struct ConversationRow {
     pub created_at: i64,
     /// Unix ms.
     pub updated_at: i64,
+    /// The assigned agent's user id.
+    pub assignee_id: Option<i64>,
+    /// Labels, in the order they were set.
+    pub labels: Vec<String>,
+    /// `low`, `medium`, `high`, `urgent` or none.
+    pub priority: Option<String>,
+    /// ISO-8601 end of the snooze (status `snoozed` only).
+    pub snoozed_until: Option<String>,
 }
 
 /// A stored message.
@@ -290,6 +354,12 @@ pub struct MessageRow {
     pub reply_to: Option<i64>,
     /// Unix ms.
     pub created_at: i64,
+    /// The agent (user id) who wrote an outgoing message; none for the visitor's.
+    pub sender_id: Option<i64>,
+    /// A private note (agents only; never shown to the visitor).
+    pub private: bool,
+    /// Unix ms of the last change (the creation time until edited or answered).
+    pub updated_at: i64,
 }
 
 fn json_col(s: String) -> Value {
@@ -365,11 +435,24 @@ pub fn update_contact_details(
     Ok(())
 }
 
+/// The contact_inbox with this id.
+pub fn get_contact_inbox(c: &Connection, id: i64) -> StoreResult<Option<ContactInboxRow>> {
+    contact_inbox_where(c, "id = ?1", &id)
+}
+
 /// The contact_inbox with this source id.
 pub fn find_contact_inbox(c: &Connection, source_id: &str) -> StoreResult<Option<ContactInboxRow>> {
+    contact_inbox_where(c, "source_id = ?1", &source_id)
+}
+
+fn contact_inbox_where(
+    c: &Connection,
+    cond: &str,
+    arg: &dyn rusqlite::ToSql,
+) -> StoreResult<Option<ContactInboxRow>> {
     Ok(c.query_row(
-        "SELECT id, contact_id, inbox_id, source_id, created_at FROM contact_inboxes WHERE source_id = ?1",
-        [source_id],
+        &format!("SELECT id, contact_id, inbox_id, source_id, created_at FROM contact_inboxes WHERE {cond}"),
+        [arg],
         |r| {
             Ok(ContactInboxRow {
                 id: r.get(0)?,
@@ -394,10 +477,57 @@ fn conversation_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Conversation
         additional_attributes: json_col(r.get(6)?),
         created_at: r.get(7)?,
         updated_at: r.get(8)?,
+        assignee_id: r.get(9)?,
+        labels: serde_json::from_str(&r.get::<_, String>(10)?).unwrap_or_default(),
+        priority: r.get(11)?,
+        snoozed_until: r.get(12)?,
     })
 }
 
-const CONVERSATION_COLS: &str = "id, contact_inbox_id, contact_id, inbox_id, status, custom_attributes, additional_attributes, created_at, updated_at";
+const CONVERSATION_COLS: &str = "id, contact_inbox_id, contact_id, inbox_id, status, custom_attributes, additional_attributes, created_at, updated_at, assignee_id, labels, priority, snoozed_until";
+
+/// A conversation by id.
+pub fn get_conversation(c: &Connection, id: i64) -> StoreResult<Option<ConversationRow>> {
+    Ok(c.query_row(
+        &format!("SELECT {CONVERSATION_COLS} FROM conversations WHERE id = ?1"),
+        [id],
+        conversation_from_row,
+    )
+    .optional()?)
+}
+
+/// Every conversation, the most recently active first (activity: the last message, else the
+/// last change).
+pub fn list_conversations(c: &Connection) -> StoreResult<Vec<ConversationRow>> {
+    let mut st = c.prepare_cached(&format!(
+        "SELECT {CONVERSATION_COLS} FROM conversations cv ORDER BY
+         MAX(cv.updated_at, COALESCE((SELECT MAX(created_at) FROM messages m WHERE m.conversation_id = cv.id), 0)) DESC,
+         cv.id DESC"
+    ))?;
+    let rows = st.query_map([], conversation_from_row)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Writes the mutable attributes of a conversation (status, assignee, labels, priority, snooze,
+/// custom attributes) and stamps `updated_at`.
+pub fn save_conversation(tx: &Transaction<'_>, conv: &mut ConversationRow) -> StoreResult<()> {
+    conv.updated_at = now_ms().max(conv.updated_at);
+    tx.execute(
+        "UPDATE conversations SET status = ?2, custom_attributes = ?3, assignee_id = ?4, labels = ?5,
+         priority = ?6, snoozed_until = ?7, updated_at = ?8 WHERE id = ?1",
+        params![
+            conv.id,
+            conv.status,
+            conv.custom_attributes.to_string(),
+            conv.assignee_id,
+            serde_json::to_string(&conv.labels)?,
+            conv.priority,
+            conv.snoozed_until,
+            conv.updated_at
+        ],
+    )?;
+    Ok(())
+}
 
 /// The contact_inbox's latest conversation.
 pub fn latest_conversation(
@@ -435,11 +565,8 @@ pub fn create_conversation(
         ],
     )?;
     let id = tx.last_insert_rowid();
-    Ok(tx.query_row(
-        &format!("SELECT {CONVERSATION_COLS} FROM conversations WHERE id = ?1"),
-        [id],
-        conversation_from_row,
-    )?)
+    get_conversation(tx, id)?
+        .ok_or_else(|| StoreError::Sqlite(rusqlite::Error::QueryReturnedNoRows))
 }
 
 /// Inserts an incoming text message from the visitor.
@@ -468,7 +595,86 @@ pub fn create_incoming_message(
         content_attributes: Value::Object(Default::default()),
         reply_to,
         created_at: now,
+        sender_id: None,
+        private: false,
+        updated_at: now,
     })
+}
+
+/// Inserts an outgoing message written by agent `sender_id`.
+pub fn create_outgoing_message(
+    tx: &Transaction<'_>,
+    conversation_id: i64,
+    content: Option<&str>,
+    content_type: &str,
+    content_attributes: &Value,
+    private: bool,
+    sender_id: i64,
+) -> StoreResult<MessageRow> {
+    let now = now_ms();
+    tx.execute(
+        "INSERT INTO messages (conversation_id, content, message_type, content_type, content_attributes,
+         created_at, updated_at, sender_id, private) VALUES (?1, ?2, 1, ?3, ?4, ?5, ?5, ?6, ?7)",
+        params![
+            conversation_id,
+            content,
+            content_type,
+            content_attributes.to_string(),
+            now,
+            sender_id,
+            private
+        ],
+    )?;
+    let id = tx.last_insert_rowid();
+    tx.execute(
+        "UPDATE conversations SET updated_at = ?2 WHERE id = ?1",
+        params![conversation_id, now],
+    )?;
+    get_message(tx, id)?.ok_or_else(|| StoreError::Sqlite(rusqlite::Error::QueryReturnedNoRows))
+}
+
+/// Writes a message's content and content attributes and stamps `updated_at`.
+pub fn update_message(tx: &Transaction<'_>, m: &mut MessageRow) -> StoreResult<()> {
+    m.updated_at = now_ms().max(m.updated_at);
+    tx.execute(
+        "UPDATE messages SET content = ?2, content_attributes = ?3, updated_at = ?4 WHERE id = ?1",
+        params![
+            m.id,
+            m.content,
+            m.content_attributes.to_string(),
+            m.updated_at
+        ],
+    )?;
+    Ok(())
+}
+
+const MESSAGE_COLS: &str = "id, conversation_id, content, message_type, content_type, content_attributes, reply_to, created_at, sender_id, private, updated_at";
+
+fn message_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<MessageRow> {
+    let created_at: i64 = r.get(7)?;
+    Ok(MessageRow {
+        id: r.get(0)?,
+        conversation_id: r.get(1)?,
+        content: r.get(2)?,
+        message_type: r.get(3)?,
+        content_type: r.get(4)?,
+        content_attributes: json_col(r.get(5)?),
+        reply_to: r.get(6)?,
+        created_at,
+        sender_id: r.get(8)?,
+        private: r.get(9)?,
+        updated_at: r.get::<_, Option<i64>>(10)?.unwrap_or(created_at),
+    })
+}
+
+/// A message by id.
+pub fn get_message(c: &Connection, id: i64) -> StoreResult<Option<MessageRow>> {
+    Ok(c.query_row(
+        &format!("SELECT {MESSAGE_COLS} FROM messages WHERE id = ?1"),
+        [id],
+        message_from_row,
+    )
+    .optional()?)
 }
 
 /// Whether a message exists in this conversation.
@@ -484,20 +690,99 @@ pub fn message_in_conversation(c: &Connection, conversation_id: i64, id: i64) ->
 
 /// The conversation's messages, oldest first.
 pub fn list_messages(c: &Connection, conversation_id: i64) -> StoreResult<Vec<MessageRow>> {
+    let mut st = c.prepare_cached(&format!(
+        "SELECT {MESSAGE_COLS} FROM messages WHERE conversation_id = ?1 ORDER BY id"
+    ))?;
+    let rows = st.query_map([conversation_id], message_from_row)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Agents
+
+/// An agent of the demo account.
+#[derive(Debug, Clone, Serialize)]
+pub struct UserRow {
+    /// User id.
+    pub id: i64,
+    /// Full name.
+    pub name: String,
+    /// Email.
+    pub email: String,
+    /// The name shown to visitors.
+    pub available_name: String,
+    /// Avatar URL (may be empty).
+    pub avatar_url: String,
+}
+
+/// Every agent, by id.
+pub fn list_users(c: &Connection) -> StoreResult<Vec<UserRow>> {
     let mut st = c.prepare_cached(
-        "SELECT id, conversation_id, content, message_type, content_type, content_attributes, reply_to, created_at
-         FROM messages WHERE conversation_id = ?1 ORDER BY id",
+        "SELECT id, name, email, available_name, avatar_url FROM users ORDER BY id",
     )?;
-    let rows = st.query_map([conversation_id], |r| {
-        Ok(MessageRow {
+    let rows = st.query_map([], |r| {
+        Ok(UserRow {
             id: r.get(0)?,
-            conversation_id: r.get(1)?,
-            content: r.get(2)?,
-            message_type: r.get(3)?,
-            content_type: r.get(4)?,
-            content_attributes: json_col(r.get(5)?),
-            reply_to: r.get(6)?,
-            created_at: r.get(7)?,
+            name: r.get(1)?,
+            email: r.get(2)?,
+            available_name: r.get(3)?,
+            avatar_url: r.get(4)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The widget's live stream
+
+/// A stored live frame (the JSON of a `LiveFrame`, `seq` included).
+#[derive(Debug, Clone)]
+pub struct LiveRow {
+    /// Sequence number, increasing across the backend.
+    pub seq: i64,
+    /// Whose stream it belongs to.
+    pub contact_inbox_id: i64,
+    /// The frame's JSON.
+    pub frame: String,
+}
+
+/// Stores a live frame for the visitor `contact_inbox_id`; `frame` builds its JSON from the
+/// new sequence number.
+pub fn insert_live(
+    tx: &Transaction<'_>,
+    contact_inbox_id: i64,
+    conversation_id: i64,
+    frame: impl FnOnce(i64) -> StoreResult<String>,
+) -> StoreResult<LiveRow> {
+    tx.execute(
+        "INSERT INTO live_events (contact_inbox_id, conversation_id, frame, created_at)
+         VALUES (?1, ?2, '', ?3)",
+        params![contact_inbox_id, conversation_id, now_ms()],
+    )?;
+    let seq = tx.last_insert_rowid();
+    let json = frame(seq)?;
+    tx.execute(
+        "UPDATE live_events SET frame = ?2 WHERE seq = ?1",
+        params![seq, json],
+    )?;
+    Ok(LiveRow {
+        seq,
+        contact_inbox_id,
+        frame: json,
+    })
+}
+
+/// The visitor's live frames with `seq > after`, in order.
+pub fn live_after(c: &Connection, contact_inbox_id: i64, after: i64) -> StoreResult<Vec<LiveRow>> {
+    let mut st = c.prepare_cached(
+        "SELECT seq, contact_inbox_id, frame FROM live_events
+         WHERE contact_inbox_id = ?1 AND seq > ?2 ORDER BY seq",
+    )?;
+    let rows = st.query_map(params![contact_inbox_id, after], |r| {
+        Ok(LiveRow {
+            seq: r.get(0)?,
+            contact_inbox_id: r.get(1)?,
+            frame: r.get(2)?,
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)

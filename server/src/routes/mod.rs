@@ -6,14 +6,17 @@ use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, patch, post};
 use axum::Router;
 use serde::de::DeserializeOwned;
 
 use crate::error::{ApiError, ApiResult};
+use crate::payload::{Agents, ConversationParts};
+use crate::store::{self, ConversationRow, StoreResult};
 use crate::AppState;
 
 pub mod admin;
+pub mod agent;
 pub mod files;
 pub mod webhooks;
 pub mod widget;
@@ -36,10 +39,53 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/widget/messages",
             post(widget::create_message).get(widget::list_messages),
         )
+        .route(
+            "/api/v1/widget/messages/{id}",
+            patch(widget::update_message),
+        )
+        .route(
+            "/api/v1/widget/conversations/toggle_typing",
+            post(widget::toggle_typing),
+        )
+        .route("/api/v1/widget/stream_ticket", post(crate::live::ticket))
+        .route("/api/v1/widget/stream", get(crate::live::stream))
         .route("/webhooks/receive", post(webhooks::receive))
         .layer(middleware::from_fn(cors));
+    const C: &str = "/api/v1/accounts/{account_id}/conversations/{id}";
+    let agent_api = Router::new()
+        .route("/api/v1/accounts/{account_id}/agents", get(agent::agents))
+        .route(
+            "/api/v1/accounts/{account_id}/conversations",
+            get(agent::list_conversations),
+        )
+        .route(C, get(agent::get_conversation))
+        .route(
+            &format!("{C}/messages"),
+            get(agent::list_messages).post(agent::create_message),
+        )
+        .route(
+            &format!("{C}/messages/{{message_id}}"),
+            patch(agent::update_message),
+        )
+        .route(&format!("{C}/assignments"), post(agent::assign))
+        .route(&format!("{C}/toggle_status"), post(agent::toggle_status))
+        .route(
+            &format!("{C}/toggle_priority"),
+            post(agent::toggle_priority),
+        )
+        .route(&format!("{C}/labels"), post(agent::labels))
+        .route(
+            &format!("{C}/custom_attributes"),
+            post(agent::custom_attributes),
+        )
+        .route(
+            &format!("{C}/toggle_typing_status"),
+            post(agent::toggle_typing),
+        )
+        .route_layer(middleware::from_fn_with_state(state.clone(), agent::auth));
     Router::new()
         .merge(cross_origin)
+        .merge(agent_api)
         .route(
             "/api/v1/accounts/{account_id}/webhooks",
             get(webhooks::list).post(webhooks::create),
@@ -55,6 +101,9 @@ pub fn router(state: AppState) -> Router {
         .route("/inspector", get(crate::inspector::page))
         .route("/inspector/inspector.js", get(crate::inspector::script))
         .route("/inspector/inspector.css", get(crate::inspector::style))
+        .route("/agent", get(crate::agent_console::page))
+        .route("/agent/agent.js", get(crate::agent_console::script))
+        .route("/agent/agent.css", get(crate::agent_console::style))
         .route("/", get(files::index))
         .route("/pkg/{*path}", get(files::pkg))
         .fallback(files::www)
@@ -81,7 +130,7 @@ async fn cors(req: Request, next: Next) -> Response {
     );
     h.insert(
         header::ACCESS_CONTROL_ALLOW_METHODS,
-        HeaderValue::from_static("GET, POST, OPTIONS"),
+        HeaderValue::from_static("GET, POST, PATCH, OPTIONS"),
     );
     h.insert(
         header::ACCESS_CONTROL_ALLOW_HEADERS,
@@ -131,6 +180,27 @@ pub fn json_body<T: DeserializeOwned>(bytes: &[u8]) -> ApiResult<T> {
                 err
             }
         }
+    })
+}
+
+/// Everything a conversation's payloads are built from, read in the caller's transaction.
+pub fn load_parts(
+    c: &rusqlite::Connection,
+    conv: ConversationRow,
+) -> StoreResult<ConversationParts> {
+    let ci = store::get_contact_inbox(c, conv.contact_inbox_id)?.ok_or_else(|| {
+        ApiError::internal(format!("conversation {} has no contact_inbox", conv.id))
+    })?;
+    let contact = store::get_contact(c, conv.contact_id)?
+        .ok_or_else(|| ApiError::internal(format!("conversation {} has no contact", conv.id)))?;
+    let messages = store::list_messages(c, conv.id)?;
+    let agents = Agents(store::list_users(c)?);
+    Ok(ConversationParts {
+        conv,
+        ci,
+        contact,
+        messages,
+        agents,
     })
 }
 

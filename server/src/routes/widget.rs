@@ -2,25 +2,25 @@
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
+use axum::extract::Path;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use evolvy_widget::model::widget_api::{
-    ConversationCreateResponse, CreateConversationRequest, CreateMessageRequest,
-    WidgetConfigResponse, WidgetEventRequest, WidgetMessage, WIDGET_TRIGGERED,
+    ConversationCreateResponse, CreateConversationRequest, CreateMessageRequest, LiveEvent,
+    ToggleTypingRequest, TypingStatus, UpdateMessageRequest, WidgetConfigResponse,
+    WidgetEventRequest, WidgetMessage, WIDGET_TRIGGERED,
 };
-use evolvy_widget::model::{Account, EventInfo, Inbox};
+use evolvy_widget::model::{Account, EventInfo, Inbox, Sender};
 use rusqlite::Transaction;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::{body_bytes, header_str, json_body};
+use super::{body_bytes, header_str, json_body, load_parts};
 use crate::error::{ApiError, ApiResult};
-use crate::payload::{self, Scene};
-use crate::store::{
-    self, ContactInboxRow, ContactRow, ConversationRow, EventRow, EventSource, MessageRow,
-    StoreResult,
-};
+use crate::outbox::Outbox;
+use crate::payload::{self, Agents, ConversationParts, Scene};
+use crate::store::{self, ContactInboxRow, ContactRow, StoreResult};
 use crate::token::Claims;
 use crate::AppState;
 
@@ -33,7 +33,8 @@ pub struct WidgetQuery {
     pub locale: Option<String>,
 }
 
-fn check_website_token(state: &AppState, q: &WidgetQuery) -> ApiResult<()> {
+/// 404 unless the query names this server's inbox.
+pub fn check_website_token(state: &AppState, q: &WidgetQuery) -> ApiResult<()> {
     match q.website_token.as_deref() {
         None | Some("") => Err(ApiError::not_found("missing website_token")),
         Some(t) if t == state.config.website_token => Ok(()),
@@ -45,7 +46,8 @@ fn now_s() -> i64 {
     store::now_ms() / 1000
 }
 
-fn claims(state: &AppState, headers: &HeaderMap) -> ApiResult<Claims> {
+/// The verified claims of the `X-Auth-Token` contact JWT (401 otherwise).
+pub fn claims(state: &AppState, headers: &HeaderMap) -> ApiResult<Claims> {
     let token = header_str(headers, "x-auth-token")
         .ok_or_else(|| ApiError::unauthorized("missing X-Auth-Token"))?;
     let claims = state
@@ -59,7 +61,10 @@ fn claims(state: &AppState, headers: &HeaderMap) -> ApiResult<Claims> {
 }
 
 /// The visitor of a verified token, inside a transaction.
-fn visitor(tx: &Transaction<'_>, claims: &Claims) -> StoreResult<(ContactInboxRow, ContactRow)> {
+pub fn visitor(
+    tx: &Transaction<'_>,
+    claims: &Claims,
+) -> StoreResult<(ContactInboxRow, ContactRow)> {
     let ci = store::find_contact_inbox(tx, &claims.source_id)?
         .ok_or_else(|| ApiError::unauthorized("auth token names an unknown contact"))?;
     let contact = store::get_contact(tx, ci.contact_id)?
@@ -67,27 +72,24 @@ fn visitor(tx: &Transaction<'_>, claims: &Claims) -> StoreResult<(ContactInboxRo
     Ok((ci, contact))
 }
 
-/// Validates `payload` with the model and stores it as a widget event.
-fn store_event(tx: &Transaction<'_>, payload: Value) -> StoreResult<Option<(EventRow, usize)>> {
-    let (name, payload) = payload::canonical(payload).map_err(|e| {
-        // The server built this payload: a failure is a bug, not the client's fault.
-        ApiError::internal(format!("built an invalid payload: {e}"))
-    })?;
-    let uid = uuid::Uuid::new_v4().to_string();
-    store::insert_event(tx, &uid, name.as_str(), EventSource::Widget, &payload)
-}
-
-fn widget_message(m: &MessageRow) -> WidgetMessage {
-    WidgetMessage {
-        id: m.id as u64,
-        content: m.content.clone(),
-        message_type: m.message_type,
-        content_type: m.content_type.clone(),
-        content_attributes: m.content_attributes.clone(),
-        created_at: m.created_at / 1000,
-        conversation_id: m.conversation_id as u64,
-        sender: None,
+/// The visitor's frame for a message (only messages the visitor may see: no private notes).
+fn live_message(
+    out: &mut Outbox,
+    tx: &Transaction<'_>,
+    p: &ConversationParts,
+    m: &store::MessageRow,
+    created: bool,
+) -> StoreResult<()> {
+    if m.private {
+        return Ok(());
     }
+    let message = payload::widget_message(m, &p.contact, &p.agents);
+    let event = if created {
+        LiveEvent::MessageCreated { message }
+    } else {
+        LiveEvent::MessageUpdated { message }
+    };
+    out.live(tx, p.ci.id, p.conv.id, event)
 }
 
 /// `POST /api/v1/widget/config?website_token=T`: the visitor's identity for this inbox. A valid
@@ -113,13 +115,14 @@ pub async fn config(
             let source_id = uuid::Uuid::new_v4().to_string();
             let name = format!("Visitor {}", &source_id[..6]);
             let (contact, ci) = store::create_contact(tx, inbox_id, &name, &source_id)?;
-            let published = store_event(tx, payload::contact_created(&scene, &contact))?;
-            Ok((ci, contact, published))
+            let mut out = Outbox::default();
+            out.event(tx, &payload::contact_created(&scene, &contact))?;
+            Ok((ci, contact, Some(out)))
         })
         .await?;
     let reused = published.is_none();
-    if let Some((ev, queued)) = published {
-        state.published(ev, queued);
+    if let Some(out) = published {
+        state.publish(out);
     }
     let token = match header_str(&headers, "x-auth-token") {
         Some(t) if reused => t.to_owned(),
@@ -196,21 +199,18 @@ pub async fn events(
         .tx(move |tx| {
             let (ci, contact) = visitor(tx, &claims)?;
             let current = match store::latest_conversation(tx, ci.id)? {
-                Some(conv) => {
-                    let msgs = store::list_messages(tx, conv.id)?;
-                    Some(payload::conversation_object(
-                        &scene, &conv, &ci, &contact, &msgs,
-                    ))
-                }
+                Some(conv) => Some(payload::conversation_model(&scene, &load_parts(tx, conv)?)),
                 None => None,
             };
-            let p = payload::webwidget_triggered(&scene, &ci, &contact, current, &event_info);
-            store_event(tx, p)
+            let mut out = Outbox::default();
+            out.event(
+                tx,
+                &payload::webwidget_triggered(&scene, &ci, &contact, current, &event_info),
+            )?;
+            Ok(out)
         })
         .await?;
-    if let Some((ev, queued)) = published {
-        state.published(ev, queued);
-    }
+    state.publish(published);
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -227,33 +227,21 @@ fn check_message(m: &evolvy_widget::model::widget_api::WidgetMessageInput) -> Ap
     Ok(())
 }
 
-fn publish_all(state: &AppState, events: Vec<Option<(EventRow, usize)>>) {
-    for (ev, queued) in events.into_iter().flatten() {
-        state.published(ev, queued);
-    }
-}
-
-fn conversation_events(
+/// The events of a new visitor message: `conversation_created` first when it opened the
+/// conversation, then `message_created`; and the frame for the visitor's other tabs.
+fn visitor_message_events(
     scene: &Scene,
     tx: &Transaction<'_>,
-    conv: &ConversationRow,
-    ci: &ContactInboxRow,
-    contact: &ContactRow,
-    m: &MessageRow,
+    p: &ConversationParts,
+    m: &store::MessageRow,
     created: bool,
-) -> StoreResult<Vec<Option<(EventRow, usize)>>> {
-    let msgs = store::list_messages(tx, conv.id)?;
-    let mut out = Vec::new();
+) -> StoreResult<Outbox> {
+    let mut out = Outbox::default();
     if created {
-        out.push(store_event(
-            tx,
-            payload::conversation_created(scene, conv, ci, contact, &msgs),
-        )?);
+        out.event(tx, &payload::conversation_created(scene, p))?;
     }
-    out.push(store_event(
-        tx,
-        payload::message_created(scene, m, conv, ci, contact, &msgs),
-    )?);
+    out.event(tx, &payload::message_created(scene, m, p))?;
+    live_message(&mut out, tx, p, m, true)?;
     Ok(out)
 }
 
@@ -314,17 +302,19 @@ pub async fn create_conversation(
                 &Value::Object(attrs),
             )?;
             let m = store::create_incoming_message(tx, conv.id, &req.message.content, None)?;
-            let events = conversation_events(&scene, tx, &conv, &ci, &contact, &m, true)?;
-            Ok((conv, contact, m, events))
+            let parts = load_parts(tx, conv.clone())?;
+            let events = visitor_message_events(&scene, tx, &parts, &m, true)?;
+            let wm = payload::widget_message(&m, &contact, &parts.agents);
+            Ok((conv, contact, wm, events))
         })
         .await?;
-    publish_all(&state, events);
+    state.publish(events);
     Ok(Json(ConversationCreateResponse {
         id: conv.id as u64,
         inbox_id: conv.inbox_id as u64,
         contact_last_seen_at: 0,
         status: conv.status.clone(),
-        messages: vec![widget_message(&m)],
+        messages: vec![m],
         custom_attributes: match conv.custom_attributes {
             Value::Object(o) => o,
             _ => Default::default(),
@@ -351,7 +341,7 @@ pub async fn create_message(
     let (m, events) = state
         .store
         .tx(move |tx| {
-            let (ci, contact) = visitor(tx, &claims)?;
+            let (ci, _) = visitor(tx, &claims)?;
             let conv = store::latest_conversation(tx, ci.id)?.ok_or_else(|| {
                 ApiError::not_found(
                     "no conversation yet: start one with POST /api/v1/widget/conversations",
@@ -373,16 +363,20 @@ pub async fn create_message(
                 None => None,
             };
             let m = store::create_incoming_message(tx, conv.id, &req.message.content, reply_to)?;
-            let events = conversation_events(&scene, tx, &conv, &ci, &contact, &m, false)?;
-            Ok((m, events))
+            let parts = load_parts(tx, conv)?;
+            let events = visitor_message_events(&scene, tx, &parts, &m, false)?;
+            Ok((
+                payload::widget_message(&m, &parts.contact, &parts.agents),
+                events,
+            ))
         })
         .await?;
-    publish_all(&state, events);
-    Ok(Json(widget_message(&m)))
+    state.publish(events);
+    Ok(Json(m))
 }
 
 /// `GET /api/v1/widget/messages`: the messages of the visitor's latest conversation (empty
-/// before the first message).
+/// before the first message), each with its sender; private notes are left out.
 pub async fn list_messages(
     State(state): State<AppState>,
     Query(q): Query<WidgetQuery>,
@@ -393,12 +387,108 @@ pub async fn list_messages(
     let msgs = state
         .store
         .tx(move |tx| {
-            let (ci, _) = visitor(tx, &claims)?;
-            match store::latest_conversation(tx, ci.id)? {
-                Some(conv) => store::list_messages(tx, conv.id),
-                None => Ok(Vec::new()),
-            }
+            let (ci, contact) = visitor(tx, &claims)?;
+            let msgs = match store::latest_conversation(tx, ci.id)? {
+                Some(conv) => store::list_messages(tx, conv.id)?,
+                None => Vec::new(),
+            };
+            let agents = Agents(store::list_users(tx)?);
+            Ok(msgs
+                .iter()
+                .filter(|m| !m.private)
+                .map(|m| payload::widget_message(m, &contact, &agents))
+                .collect())
         })
         .await?;
-    Ok(Json(msgs.iter().map(widget_message).collect()))
+    Ok(Json(msgs))
+}
+
+/// `PATCH /api/v1/widget/messages/{id}` with [`UpdateMessageRequest`]: the visitor answers an
+/// interactive agent message (input_select, form, input_csat) in one of their own
+/// conversations. The answer is checked against the message ([`crate::answers`]), stored in
+/// `content_attributes.submitted_values`, and fires `message_updated`.
+pub async fn update_message(
+    State(state): State<AppState>,
+    Query(q): Query<WidgetQuery>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<Json<WidgetMessage>> {
+    check_website_token(&state, &q)?;
+    let claims = claims(&state, &headers)?;
+    let no_such = || {
+        let mut e = ApiError::not_found("no such message in your conversations");
+        e.path = Some("id".into());
+        e
+    };
+    let id: i64 = id.parse().map_err(|_| no_such())?;
+    let body = body_bytes(body)?;
+    let req: UpdateMessageRequest = json_body(&body)?;
+    let scene = state.scene.clone();
+    let (m, out) = state
+        .store
+        .tx(move |tx| {
+            let (ci, _) = visitor(tx, &claims)?;
+            let mut m = store::get_message(tx, id)?.ok_or_else(no_such)?;
+            let conv = store::get_conversation(tx, m.conversation_id)?.ok_or_else(no_such)?;
+            if conv.contact_inbox_id != ci.id || m.private {
+                return Err(no_such().into());
+            }
+            let answer = crate::answers::check(&m, &req.submitted_values)?;
+            if let Value::Object(attrs) = &mut m.content_attributes {
+                attrs.insert("submitted_values".into(), answer);
+            } else {
+                m.content_attributes = json!({ "submitted_values": answer });
+            }
+            store::update_message(tx, &mut m)?;
+            let parts = load_parts(tx, conv)?;
+            let mut out = Outbox::default();
+            out.event(tx, &payload::message_updated(&scene, &m, &parts))?;
+            live_message(&mut out, tx, &parts, &m, false)?;
+            Ok((
+                payload::widget_message(&m, &parts.contact, &parts.agents),
+                out,
+            ))
+        })
+        .await?;
+    state.publish(out);
+    Ok(Json(m))
+}
+
+/// `POST /api/v1/widget/conversations/toggle_typing` with [`ToggleTypingRequest`]: the visitor
+/// is typing (or stopped) in their latest conversation → `conversation_typing_on` / `_off` with
+/// the contact as `user`; the agent console shows it. 200.
+pub async fn toggle_typing(
+    State(state): State<AppState>,
+    Query(q): Query<WidgetQuery>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<StatusCode> {
+    check_website_token(&state, &q)?;
+    let claims = claims(&state, &headers)?;
+    let body = body_bytes(body)?;
+    let req: ToggleTypingRequest = json_body(&body)?;
+    let scene = state.scene.clone();
+    let out = state
+        .store
+        .tx(move |tx| {
+            let (ci, contact) = visitor(tx, &claims)?;
+            let conv = store::latest_conversation(tx, ci.id)?
+                .ok_or_else(|| ApiError::not_found("no conversation yet"))?;
+            let parts = load_parts(tx, conv)?;
+            let mut out = Outbox::default();
+            out.event(
+                tx,
+                &payload::typing(
+                    Sender::Contact(payload::contact_sender(&contact)),
+                    payload::conversation_model(&scene, &parts),
+                    req.typing_status == TypingStatus::On,
+                    false,
+                ),
+            )?;
+            Ok(out)
+        })
+        .await?;
+    state.publish(out);
+    Ok(StatusCode::OK)
 }
