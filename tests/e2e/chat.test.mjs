@@ -294,3 +294,104 @@ test("backend restart while the widget is open: it reconnects and shows what the
     ["Antes do reinício", "Depois do reinício 1", "Depois do reinício 2", "Depois do reload"]);
   await context.close();
 });
+
+test("cards, form and CSAT on a phone, by keyboard: answers go out, and stay answered after a reload", async () => {
+  const context = await browser.newContext({ locale: "pt-BR", viewport: { width: 375, height: 667 }, isMobile: true, hasTouch: true });
+  const { page, frame } = await openDemo(context);
+  await frame.locator("#evolvy-launcher").click();
+  const input = frame.locator("#evolvy-input");
+  await input.fill("Quero comprar");
+  await input.press("Enter");
+  const first = frame.locator(".message.visitor[data-key^='m']").first();
+  await first.waitFor({ timeout: 15_000 });
+  const mid = Number((await first.getAttribute("data-key")).slice(1));
+  const conv = (await one("hook", "message_created", (p) => p.id === mid)).conversation.id;
+  // Full screen on a phone.
+  const box = await frame.locator("#evolvy-window").boundingBox();
+  assert.ok(box.width >= 370 && box.height >= 660, `window fills the phone screen: ${JSON.stringify(box)}`);
+
+  // Cards: a safe link and a postback that sends its payload as the visitor's message.
+  const cards = await agent("POST", `/conversations/${conv}/messages`, {
+    content: "Nossos planos",
+    content_type: "cards",
+    content_attributes: { items: [{
+      title: "Plano Pro", description: "Tudo incluído", media_url: "https://example.com/pro.png",
+      actions: [{ type: "link", text: "Detalhes", uri: "https://example.com/pro" },
+        { type: "postback", text: "Quero este", payload: "PLANO_PRO" }],
+    }] },
+  });
+  const cardLi = frame.locator(`li[data-key='m${cards.id}']`);
+  await cardLi.waitFor({ timeout: 10_000 });
+  assert.equal(await cardLi.locator(".card h2").textContent(), "Plano Pro");
+  assert.equal(await cardLi.locator(".card img").getAttribute("src"), "https://example.com/pro.png");
+  const details = cardLi.locator(".card a");
+  assert.equal(await details.getAttribute("href"), "https://example.com/pro");
+  assert.equal(await details.getAttribute("rel"), "noopener noreferrer");
+  await cardLi.locator("button", { hasText: "Quero este" }).focus();
+  await page.keyboard.press("Enter");
+  const postback = await one("relay", "message_created", (p) => p.conversation.id === conv && p.content === "PLANO_PRO");
+  assert.equal(postback.message_type, "incoming");
+
+  // Form: submitting empty shows the errors by the fields; then a valid answer goes out.
+  const form = await agent("POST", `/conversations/${conv}/messages`, {
+    content: "Seus dados",
+    content_type: "form",
+    content_attributes: { items: [
+      { type: "text", name: "nome", label: "Nome", required: true },
+      { type: "email", name: "email", label: "E-mail", required: true },
+      { type: "select", name: "plano", label: "Plano", options: [{ label: "Básico", value: "basic" }, { label: "Pro", value: "pro" }] },
+      { type: "text_area", name: "obs", label: "Observações" },
+    ] },
+  });
+  const formLi = frame.locator(`li[data-key='m${form.id}']`);
+  await formLi.locator("form").waitFor({ timeout: 10_000 });
+  const nome = formLi.getByLabel("Nome");
+  const email = formLi.getByLabel("E-mail");
+  await email.fill("ana@");
+  await email.press("Enter"); // implicit submission
+  await waitFor(async () => (await nome.getAttribute("aria-invalid")) === "true", 5_000, "required error");
+  assert.equal(await email.getAttribute("aria-invalid"), "true");
+  assert.ok(await nome.evaluate((el) => document.activeElement === el), "focus on the first bad field");
+  const nomeError = await nome.getAttribute("aria-describedby");
+  assert.equal(await formLi.locator(`#${nomeError}`).textContent(), "Preencha este campo.");
+  assert.equal(events("hook", "message_updated", (p) => p.id === form.id).length, 0, "nothing sent");
+  await nome.fill("Ana");
+  await email.fill("ana@example.com");
+  await formLi.getByLabel("Plano").selectOption("pro");
+  await formLi.getByLabel("Observações").fill("Ligar à tarde");
+  await formLi.locator("button[type=submit]").focus();
+  await page.keyboard.press("Enter");
+  const formAnswer = await one("hook", "message_updated", (p) => p.id === form.id);
+  assert.deepEqual(formAnswer.content_attributes.submitted_values, [
+    { name: "nome", value: "Ana" }, { name: "email", value: "ana@example.com" },
+    { name: "plano", value: "pro" }, { name: "obs", value: "Ligar à tarde" },
+  ]);
+  await one("relay", "message_updated", (p) => p.id === form.id);
+  await waitFor(() => nome.isDisabled(), 5_000, "form disabled once answered");
+
+  // CSAT: a rating and a comment.
+  const csat = await agent("POST", `/conversations/${conv}/messages`, { content: "Avalie o atendimento", content_type: "input_csat" });
+  const csatLi = frame.locator(`li[data-key='m${csat.id}']`);
+  await csatLi.locator("button[data-rating='4']").focus({ timeout: 10_000 });
+  assert.equal(await csatLi.locator("button[data-rating='4']").getAttribute("aria-label"), "4 de 5");
+  await page.keyboard.press("Enter");
+  await csatLi.getByLabel("Comentário (opcional)").fill("Muito bom");
+  await csatLi.locator("button[data-action=csat]").click();
+  const csatAnswer = await one("hook", "message_updated", (p) => p.id === csat.id);
+  assert.deepEqual(csatAnswer.content_attributes.submitted_values, { csat_survey_response: { rating: 4, feedback_message: "Muito bom" } });
+  await waitFor(async () => (await csatLi.locator(".answer").count()) === 1, 5_000, "CSAT answered");
+  for (const r of at("hook")) checkShape(r.json);
+
+  // After a reload the answered messages render answered (from GET /messages).
+  await page.reload();
+  await frame.locator("#evolvy-launcher").click({ timeout: 15_000 });
+  await frame.locator(`li[data-key='m${csat.id}'] .answer`).waitFor({ timeout: 15_000 });
+  assert.equal(await frame.locator(`li[data-key='m${csat.id}'] .answer`).textContent(), "✓ Resposta enviada: ★★★★☆ — Muito bom");
+  assert.equal(await frame.locator(`li[data-key='m${csat.id}'] button[aria-pressed='true']`).textContent(), "4");
+  const nomeAgain = frame.locator(`li[data-key='m${form.id}']`).getByLabel("Nome");
+  assert.ok(await nomeAgain.isDisabled());
+  assert.equal(await nomeAgain.inputValue(), "Ana");
+  assert.equal(await frame.locator(`li[data-key='m${form.id}']`).getByLabel("Plano").inputValue(), "pro");
+  assert.equal(await frame.locator("li[data-content-type] >> text=PLANO_PRO").count(), 1, "the postback message once");
+  await context.close();
+});
