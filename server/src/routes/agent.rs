@@ -443,6 +443,7 @@ pub async fn create_message(
     if content_type == ContentType::InputCsat && !non_empty(&content) {
         content = Some("Please rate this conversation".into());
     }
+    let in_reply_to = attrs.in_reply_to;
     let attrs_json = serde_json::to_value(&attrs).map_err(ApiError::internal)?;
     let ct_name = content_type_name(content_type);
     let scene = state.scene.clone();
@@ -452,6 +453,18 @@ pub async fn create_message(
             let conv = conversation(tx, id)?;
             let agents = Agents(store::list_users(tx)?);
             let sender = agent_by_id(&agents, req.sender_id, "sender_id")?;
+            if let Some(r) = in_reply_to {
+                let known = i64::try_from(r)
+                    .map(|r| store::message_in_conversation(tx, conv.id, r))
+                    .unwrap_or(Ok(false))?;
+                if !known {
+                    return Err(ApiError::invalid(
+                        "content_attributes.in_reply_to",
+                        "no such message in this conversation",
+                    )
+                    .into());
+                }
+            }
             let m = store::create_outgoing_message(
                 tx,
                 conv.id,
