@@ -1446,6 +1446,15 @@ async fn agent_console_is_served_with_the_token_and_no_inline_code() {
     let html = r.text().await.unwrap();
     assert!(html.contains(&format!("content=\"{AGENT}\"")));
     assert!(!html.contains("<script>") && !html.contains("style="));
+    // Under another host name (DNS rebinding) the page, and so the token, is refused.
+    let r = c
+        .get(format!("{base}/agent"))
+        .header("Host", "evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    assert!(!r.text().await.unwrap().contains(AGENT));
     for asset in ["agent.js", "agent.css"] {
         let r = c.get(format!("{base}/agent/{asset}")).send().await.unwrap();
         assert_eq!(r.status(), 200);
