@@ -12,6 +12,7 @@ const state = {
   selected: null, // conversation id
   editing: null, // {id, draft}
   visitorTyping: new Map(), // conversation id → timeout
+  dirty: new Set(), // ids of action fields changed by the agent and not saved yet
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -53,9 +54,9 @@ function showError(id, e) {
   $(id).textContent = e ? e.message || String(e) : "";
 }
 
-/** Sets a form control's value unless the agent is editing it right now. */
+/** Sets a form control's value unless the agent is editing it or has unsaved changes in it. */
 function setValue(input, value) {
-  if (document.activeElement !== input) input.value = value;
+  if (document.activeElement !== input && !state.dirty.has(input.id)) input.value = value;
 }
 
 function current() {
@@ -306,6 +307,7 @@ function select(id) {
   if (state.selected !== id) {
     typingOff();
     state.editing = null;
+    state.dirty.clear();
     showError("details-error", null);
     showError("composer-error", null);
   }
@@ -325,10 +327,11 @@ function select(id) {
 
 const path = (suffix) => "/conversations/" + state.selected + suffix;
 
-async function act(fn) {
+async function act(fn, ...fields) {
   showError("details-error", null);
   try {
     await fn();
+    for (const f of fields) state.dirty.delete(f);
     scheduleReload();
   } catch (e) {
     showError("details-error", e);
@@ -434,25 +437,29 @@ function wire() {
   $("content-type").addEventListener("change", onTypeChange);
   $("assignee").addEventListener("change", () => act(() => api("POST", path("/assignments"),
     { assignee_id: $("assignee").value ? Number($("assignee").value) : null })));
-  $("status-select").addEventListener("change", () => { $("snooze-label").hidden = $("status-select").value !== "snoozed"; });
+  $("status-select").addEventListener("change", () => {
+    state.dirty.add("status-select");
+    $("snooze-label").hidden = $("status-select").value !== "snoozed";
+  });
+  for (const id of ["labels", "custom-attributes"]) $(id).addEventListener("input", () => state.dirty.add(id));
   $("apply-status").addEventListener("click", () => act(() => {
     const body = { status: $("status-select").value };
     if (body.status === "snoozed" && $("snooze-until").value) {
       body.snoozed_until = Math.floor(new Date($("snooze-until").value).getTime() / 1000);
     }
     return api("POST", path("/toggle_status"), body);
-  }));
+  }, "status-select"));
   $("priority").addEventListener("change", () => act(() => api("POST", path("/toggle_priority"),
     { priority: $("priority").value || null })));
   $("save-labels").addEventListener("click", () => act(() => api("POST", path("/labels"),
-    { labels: $("labels").value.split(",").map((s) => s.trim()).filter(Boolean) })));
+    { labels: $("labels").value.split(",").map((s) => s.trim()).filter(Boolean) }), "labels"));
   $("save-attributes").addEventListener("click", () => act(() => {
     let attrs;
     try { attrs = JSON.parse($("custom-attributes").value || "{}"); } catch (err) {
       throw new Error("custom_attributes: not valid JSON (" + err.message + ")");
     }
     return api("POST", path("/custom_attributes"), { custom_attributes: attrs });
-  }));
+  }, "custom-attributes"));
   window.addEventListener("pagehide", typingOff);
 }
 
