@@ -350,25 +350,125 @@ async function saveEdit(id) {
   }
 }
 
-const TEMPLATES = {
-  cards: [{ title: "Pro plan", description: "Everything, for teams", media_url: "https://picsum.photos/seed/evolvy/320/160",
-    actions: [{ type: "link", text: "See the plan", uri: "https://example.com/pro" }, { type: "postback", text: "I want it", payload: "PLAN_PRO" }] }],
-  form: [
-    { type: "text", name: "name", label: "Your name", placeholder: "Ana", required: true },
-    { type: "email", name: "email", label: "Email", placeholder: "you@example.com", required: true },
-    { type: "select", name: "plan", label: "Plan", options: [{ label: "Free", value: "free" }, { label: "Pro", value: "pro" }] },
-    { type: "text_area", name: "notes", label: "Anything else?" },
-  ],
-};
+// ---------------------------------------------------------------------------------------------
+// Editors of interactive messages (built with DOM calls; read back into content_attributes.items)
+
+function input(label, value, placeholder, type) {
+  const wrap = el("label", "field");
+  wrap.append(el("span", "", label));
+  const i = el("input");
+  i.type = type || "text";
+  if (type === "checkbox") i.checked = !!value; else i.value = value || "";
+  if (placeholder) i.placeholder = placeholder;
+  wrap.append(i);
+  return [wrap, i];
+}
+
+function choice(label, options, value) {
+  const wrap = el("label", "field");
+  wrap.append(el("span", "", label));
+  const s = el("select");
+  for (const o of options) {
+    const opt = el("option", "", o);
+    opt.value = o;
+    s.append(opt);
+  }
+  s.value = value;
+  wrap.append(s);
+  return [wrap, s];
+}
+
+function removeButton(node, text) {
+  const b = el("button", "link", text || "Remove");
+  b.type = "button";
+  b.addEventListener("click", () => node.remove());
+  return b;
+}
+
+function addAction(list, a) {
+  const li = el("li", "action-row");
+  const [typeWrap, type] = choice("Button", ["link", "postback"], a.type || "link");
+  const [textWrap, text] = input("Text", a.text, "See the plan");
+  const [valueWrap, value] = input(type.value === "link" ? "URL" : "Payload", a.uri || a.payload, "https://…");
+  type.addEventListener("change", () => {
+    valueWrap.firstChild.textContent = type.value === "link" ? "URL" : "Payload";
+    value.placeholder = type.value === "link" ? "https://…" : "PLAN_PRO";
+  });
+  li.append(typeWrap, textWrap, valueWrap, removeButton(li));
+  li.read = () => {
+    const out = { type: type.value, text: text.value.trim() };
+    if (type.value === "link") out.uri = value.value.trim(); else out.payload = value.value.trim();
+    return out;
+  };
+  list.append(li);
+}
+
+function addCard(card) {
+  card = card || {};
+  const li = el("li", "editor-item");
+  const [t, title] = input("Title", card.title, "Pro plan");
+  const [d, description] = input("Description", card.description, "Everything, for teams");
+  const [m, media] = input("Image URL", card.media_url, "https://… (optional)");
+  const actions = el("ol", "actions");
+  for (const a of card.actions || []) addAction(actions, a);
+  const add = el("button", "link", "Add button");
+  add.type = "button";
+  add.addEventListener("click", () => addAction(actions, {}));
+  li.append(t, d, m, actions, add, removeButton(li, "Remove card"));
+  li.read = () => {
+    const out = { title: title.value.trim(), description: description.value.trim() };
+    if (media.value.trim()) out.media_url = media.value.trim();
+    const acts = Array.from(actions.children).map((x) => x.read());
+    if (acts.length) out.actions = acts;
+    return out;
+  };
+  $("cards").append(li);
+}
+
+function addField(f) {
+  f = f || {};
+  const li = el("li", "editor-item");
+  const [ty, type] = choice("Type", ["text", "text_area", "email", "select"], f.type || "text");
+  const [n, name] = input("Name", f.name, "email");
+  const [l, label] = input("Label", f.label, "Your email");
+  const [p, placeholder] = input("Placeholder", f.placeholder, "");
+  const [r, required] = input("Required", f.required, "", "checkbox");
+  const [o, options] = input("Options (Label = value, comma separated)",
+    (f.options || []).map((x) => x.label + " = " + x.value).join(", "), "Free = free, Pro = pro");
+  const sync = () => { o.hidden = type.value !== "select"; };
+  type.addEventListener("change", sync);
+  sync();
+  li.append(ty, n, l, p, r, o, removeButton(li, "Remove field"));
+  li.read = () => {
+    const out = { type: type.value, name: name.value.trim(), label: label.value.trim() };
+    if (placeholder.value.trim()) out.placeholder = placeholder.value.trim();
+    if (required.checked) out.required = true;
+    if (type.value === "select") {
+      out.options = options.value.split(",").map((x) => x.trim()).filter(Boolean).map((x) => {
+        const i = x.indexOf("=");
+        return i < 0 ? { label: x, value: x.toLowerCase() } : { label: x.slice(0, i).trim(), value: x.slice(i + 1).trim() };
+      });
+    }
+    return out;
+  };
+  $("form-fields").append(li);
+}
+
+function resetEditors() {
+  $("cards").replaceChildren();
+  addCard({ title: "Pro plan", description: "Everything, for teams",
+    actions: [{ type: "link", text: "See the plan", uri: "https://example.com/pro" }, { type: "postback", text: "I want it", payload: "PLAN_PRO" }] });
+  $("form-fields").replaceChildren();
+  addField({ type: "text", name: "name", label: "Your name", required: true });
+  addField({ type: "email", name: "email", label: "Email", placeholder: "you@example.com", required: true });
+  addField({ type: "select", name: "plan", label: "Plan", options: [{ label: "Free", value: "free" }, { label: "Pro", value: "pro" }] });
+}
 
 function onTypeChange() {
   const t = $("content-type").value;
   $("extra-select").hidden = t !== "input_select";
-  $("extra-json").hidden = t !== "cards" && t !== "form";
-  if (TEMPLATES[t]) {
-    $("json-label").textContent = (t === "cards" ? "Cards" : "Form fields") + " (JSON array of items)";
-    $("json-items").value = JSON.stringify(TEMPLATES[t], null, 2);
-  }
+  $("extra-cards").hidden = t !== "cards";
+  $("extra-form").hidden = t !== "form";
 }
 
 function selectItems() {
@@ -387,11 +487,8 @@ async function send(e) {
   const body = { content: $("content").value, content_type: type, private: $("private").checked, sender_id: me() };
   try {
     if (type === "input_select") body.content_attributes = { items: selectItems() };
-    if (type === "cards" || type === "form") {
-      let items;
-      try { items = JSON.parse($("json-items").value); } catch (err) { throw new Error("items: not valid JSON (" + err.message + ")"); }
-      body.content_attributes = { items };
-    }
+    if (type === "cards") body.content_attributes = { items: Array.from($("cards").children).map((x) => x.read()) };
+    if (type === "form") body.content_attributes = { items: Array.from($("form-fields").children).map((x) => x.read()) };
     $("send").disabled = true;
     await api("POST", path("/messages"), body);
     $("content").value = "";
@@ -435,6 +532,8 @@ function wire() {
     }
   });
   $("content-type").addEventListener("change", onTypeChange);
+  $("add-card").addEventListener("click", () => addCard());
+  $("add-field").addEventListener("click", () => addField());
   $("assignee").addEventListener("change", () => act(() => api("POST", path("/assignments"),
     { assignee_id: $("assignee").value ? Number($("assignee").value) : null })));
   $("status-select").addEventListener("change", () => {
@@ -465,6 +564,7 @@ function wire() {
 
 async function start() {
   wire();
+  resetEditors();
   onTypeChange();
   try {
     state.agents = await api("GET", "/agents");
