@@ -559,6 +559,51 @@ async fn each_action_fires_its_event_with_its_changes() {
             )],
         ),
         (
+            "resolve again",
+            Call::Agent(
+                "POST",
+                format!("{cv}/toggle_status"),
+                json!({"status": "resolved"}),
+            ),
+            vec![
+                (
+                    "conversation_status_changed",
+                    Some(
+                        json!([{"status": {"current_value": "resolved", "previous_value": "open"}}]),
+                    ),
+                ),
+                (
+                    "conversation_updated",
+                    Some(
+                        json!([{"status": {"current_value": "resolved", "previous_value": "open"}}]),
+                    ),
+                ),
+            ],
+        ),
+        (
+            "visitor writes: reopened",
+            Call::Widget(
+                reqwest::Method::POST,
+                "messages".into(),
+                json!({"message": {"content": "ainda aí?", "timestamp": "t"}}),
+            ),
+            vec![
+                ("message_created", None),
+                (
+                    "conversation_status_changed",
+                    Some(
+                        json!([{"status": {"current_value": "open", "previous_value": "resolved"}}]),
+                    ),
+                ),
+                (
+                    "conversation_updated",
+                    Some(
+                        json!([{"status": {"current_value": "open", "previous_value": "resolved"}}]),
+                    ),
+                ),
+            ],
+        ),
+        (
             "agent typing on",
             Call::Agent(
                 "POST",
@@ -665,6 +710,17 @@ async fn each_action_fires_its_event_with_its_changes() {
                     assert_eq!(v["conversation"]["id"], conv);
                 }
                 ("visitor typing on", _) => assert_eq!(v["user"]["type"], "contact"),
+                ("visitor writes: reopened", Event::MessageCreated(m)) => {
+                    assert_eq!(v["message_type"], "incoming");
+                    assert_eq!(
+                        m.conversation.status.as_str(),
+                        "resolved",
+                        "the message came first"
+                    );
+                }
+                ("visitor writes: reopened", Event::ConversationUpdated(u)) => {
+                    assert_eq!(u.conversation.status.as_str(), "open")
+                }
                 ("visitor answers", _) => {
                     assert_eq!(
                         v["content_attributes"]["submitted_values"],

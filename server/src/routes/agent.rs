@@ -568,10 +568,61 @@ pub async fn update_message(
 // ---------------------------------------------------------------------------------------------
 // Conversation actions
 
-/// Applies `change` to conversation `id` in one transaction and stores what it caused:
-/// `conversation_status_changed` when the status changed, `conversation_updated` with the
-/// model's `changed_attributes` when any tracked attribute changed, and the visitor's frames
-/// (status, assignee). Nothing changed → nothing stored. Returns what `change` returned.
+/// Saves a conversation changed from `previous` (its state before, as the model object) and
+/// stores what the change caused: `conversation_status_changed` when the status changed,
+/// `conversation_updated` with the model's `changed_attributes` when any tracked attribute
+/// changed, and the visitor's frames (status, assignee). Nothing changed → nothing saved or
+/// stored.
+pub fn save_changes(
+    tx: &Transaction<'_>,
+    scene: &Scene,
+    previous: &Conversation,
+    parts: &mut ConversationParts,
+    out: &mut Outbox,
+) -> StoreResult<()> {
+    if payload::conversation_updated(previous, &payload::conversation_model(scene, parts)).is_none()
+    {
+        return Ok(());
+    }
+    store::save_conversation(tx, &mut parts.conv)?;
+    let current = payload::conversation_model(scene, parts);
+    if let Some(status) = payload::conversation_status_changed(previous, &current) {
+        out.event(tx, &status)?;
+        out.live(
+            tx,
+            parts.ci.id,
+            parts.conv.id,
+            LiveEvent::ConversationStatusChanged {
+                conversation_id: current.id,
+                status: current.status.as_str().into(),
+            },
+        )?;
+    }
+    if let Some(updated) = payload::conversation_updated(previous, &current) {
+        out.event(tx, &updated)?;
+    }
+    if previous.meta.assignee.as_ref().map(|u| u.id) != current.meta.assignee.as_ref().map(|u| u.id)
+    {
+        let assignee = parts
+            .conv
+            .assignee_id
+            .and_then(|a| parts.agents.get(a))
+            .map(payload::agent_widget_sender);
+        out.live(
+            tx,
+            parts.ci.id,
+            parts.conv.id,
+            LiveEvent::AssigneeChanged {
+                conversation_id: current.id,
+                assignee,
+            },
+        )?;
+    }
+    Ok(())
+}
+
+/// Applies `change` to conversation `id` in one transaction, then [`save_changes`]. Returns what
+/// `change` returned.
 async fn change_conversation<R, F>(state: &AppState, id: i64, change: F) -> ApiResult<R>
 where
     R: Send + 'static,
@@ -584,46 +635,8 @@ where
             let mut parts = load_parts(tx, conversation(tx, id)?)?;
             let previous = payload::conversation_model(&scene, &parts);
             let r = change(&mut parts.conv, &parts.agents)?;
-            let current = payload::conversation_model(&scene, &parts);
             let mut out = Outbox::default();
-            let Some(updated) = payload::conversation_updated(&previous, &current) else {
-                return Ok((r, out));
-            };
-            store::save_conversation(tx, &mut parts.conv)?;
-            // Re-read the saved row's stamp into the payload.
-            let current = payload::conversation_model(&scene, &parts);
-            let updated = payload::conversation_updated(&previous, &current).unwrap_or(updated);
-            if let Some(status) = payload::conversation_status_changed(&previous, &current) {
-                out.event(tx, &status)?;
-                out.live(
-                    tx,
-                    parts.ci.id,
-                    parts.conv.id,
-                    LiveEvent::ConversationStatusChanged {
-                        conversation_id: current.id,
-                        status: current.status.as_str().into(),
-                    },
-                )?;
-            }
-            out.event(tx, &updated)?;
-            if previous.meta.assignee.as_ref().map(|u| u.id)
-                != current.meta.assignee.as_ref().map(|u| u.id)
-            {
-                let assignee = parts
-                    .conv
-                    .assignee_id
-                    .and_then(|a| parts.agents.get(a))
-                    .map(payload::agent_widget_sender);
-                out.live(
-                    tx,
-                    parts.ci.id,
-                    parts.conv.id,
-                    LiveEvent::AssigneeChanged {
-                        conversation_id: current.id,
-                        assignee,
-                    },
-                )?;
-            }
+            save_changes(tx, &scene, &previous, &mut parts, &mut out)?;
             Ok((r, out))
         })
         .await?;
