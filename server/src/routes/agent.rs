@@ -683,6 +683,15 @@ pub async fn assign(
     Ok(Json(user))
 }
 
+/// An ISO-8601 datetime with a zone, e.g. `2026-11-26T09:00:00.000Z` or `…T09:00+01:00`.
+fn iso_datetime(s: &str) -> bool {
+    regex_lite::Regex::new(
+        r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$",
+    )
+    .map(|re| re.is_match(s))
+    .unwrap_or(false)
+}
+
 /// `POST …/conversations/{id}/toggle_status` `{status, snoozed_until?}` (snoozed_until: Unix
 /// seconds or an ISO-8601 datetime, with `snoozed` only) → `conversation_status_changed` and
 /// `conversation_updated`.
@@ -713,9 +722,7 @@ pub async fn toggle_status(
                 secs.saturating_mul(1000),
             ))
         }
-        Some(Value::String(s)) if s.len() >= 10 && s.len() <= 40 && s.as_bytes()[4] == b'-' => {
-            Some(s.clone())
-        }
+        Some(Value::String(s)) if iso_datetime(s) => Some(s.clone()),
         Some(_) => {
             return Err(ApiError::invalid(
                 "snoozed_until",
@@ -893,4 +900,36 @@ pub async fn toggle_typing(
         .await?;
     state.publish(out);
     Ok(Json(json!({"success": true})))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snooze_datetimes() {
+        for ok in [
+            "2026-11-26T09:00:00.000Z",
+            "2026-11-26T09:00Z",
+            "2026-11-26T09:00:00+01:00",
+        ] {
+            assert!(iso_datetime(ok), "{ok}");
+        }
+        for no in [
+            "2026-11-26",
+            "tomorrow",
+            "2026-11-26T09:00:00",
+            "2026-11-26 09:00:00Z",
+        ] {
+            assert!(!iso_datetime(no), "{no}");
+        }
+    }
+
+    #[test]
+    fn agent_tokens_compare_whole() {
+        assert!(same_secret("demo-agent-token", "demo-agent-token"));
+        assert!(!same_secret("demo-agent-token", "demo-agent-tokeN"));
+        assert!(!same_secret("demo-agent-token", "demo-agent-token "));
+        assert!(!same_secret("", "x"));
+    }
 }
