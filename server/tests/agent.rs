@@ -1000,7 +1000,7 @@ fn kind(f: &LiveFrame) -> &'static str {
 async fn tickets_are_single_use_expire_and_stay_with_their_visitor() {
     let dir = tempfile::tempdir().unwrap();
     let mut cfg = config(dir.path());
-    cfg.ticket_ttl = Duration::from_secs(1);
+    cfg.ticket_ttl = Duration::from_secs(3);
     let server = serve(cfg).await.unwrap();
     let base = server.url();
     let (a, conv_a) = visitor(&base, "I am A").await;
@@ -1056,7 +1056,7 @@ async fn tickets_are_single_use_expire_and_stay_with_their_visitor() {
         .json()
         .await
         .unwrap();
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    tokio::time::sleep(Duration::from_millis(3100)).await;
     assert_eq!(
         open(&base, v["ticket"].as_str().unwrap(), None)
             .await
