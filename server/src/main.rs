@@ -1,7 +1,8 @@
 //! The local Evolvy backend: `cargo run -p evolvy-server`.
 //!
 //! Environment: `PORT` (8787), `DATA_DIR` (`<workspace>/data`), `WWW_DIR`, `PKG_DIR`,
-//! `WEBHOOKS_FILE`, `WEBSITE_TOKEN`, `RELAY_MAX_ATTEMPTS`, `RELAY_BASE_DELAY_MS`, `RUST_LOG`.
+//! `WEBHOOKS_FILE`, `WEBSITE_TOKEN`, `AGENT_TOKEN`, `RELAY_MAX_ATTEMPTS`, `RELAY_BASE_DELAY_MS`,
+//! `RUST_LOG`.
 
 use tracing_subscriber::EnvFilter;
 
@@ -31,6 +32,7 @@ async fn main() -> std::process::ExitCode {
     let url = server.url();
     println!("Evolvy demo:      {url}/");
     println!("Event inspector:  {url}/inspector");
+    println!("Agent console:    {url}/agent");
     println!("Data directory:   {}", data_dir.display());
     shutdown_signal().await;
     tracing::info!("shutting down");

@@ -166,6 +166,8 @@ CREATE TABLE IF NOT EXISTS live_events (
   created_at INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS live_events_by_ci ON live_events(contact_inbox_id, seq);
+CREATE INDEX IF NOT EXISTS events_triggered_by_ci ON events(json_extract(payload, '$.id'))
+  WHERE name = 'webwidget_triggered';
 "#;
 
 /// Columns added after the first schema: `(table, column, definition)`. Applied with
@@ -1240,4 +1242,51 @@ pub fn list_deliveries(c: &Connection, limit: u32) -> StoreResult<Vec<DeliveryRo
         out.push(d);
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A data directory made before the agent side existed still opens, keeps its rows and
+    /// gains the new columns.
+    #[test]
+    fn an_old_data_dir_is_upgraded_in_place() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let c = Connection::open(dir.path().join("evolvy.sqlite3")).unwrap();
+            c.execute_batch(
+                "CREATE TABLE contacts (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, email TEXT,
+                   phone_number TEXT, identifier TEXT, custom_attributes TEXT NOT NULL DEFAULT '{}',
+                   additional_attributes TEXT NOT NULL DEFAULT '{}', created_at INTEGER NOT NULL);
+                 CREATE TABLE contact_inboxes (id INTEGER PRIMARY KEY AUTOINCREMENT, contact_id INTEGER NOT NULL,
+                   inbox_id INTEGER NOT NULL, source_id TEXT NOT NULL UNIQUE, created_at INTEGER NOT NULL);
+                 CREATE TABLE conversations (id INTEGER PRIMARY KEY AUTOINCREMENT, contact_inbox_id INTEGER NOT NULL,
+                   contact_id INTEGER NOT NULL, inbox_id INTEGER NOT NULL, status TEXT NOT NULL,
+                   custom_attributes TEXT NOT NULL DEFAULT '{}', additional_attributes TEXT NOT NULL DEFAULT '{}',
+                   created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
+                 CREATE TABLE messages (id INTEGER PRIMARY KEY AUTOINCREMENT, conversation_id INTEGER NOT NULL,
+                   content TEXT, message_type INTEGER NOT NULL, content_type TEXT NOT NULL,
+                   content_attributes TEXT NOT NULL DEFAULT '{}', reply_to INTEGER, created_at INTEGER NOT NULL);
+                 INSERT INTO contacts (name, created_at) VALUES ('Old', 1);
+                 INSERT INTO contact_inboxes (contact_id, inbox_id, source_id, created_at) VALUES (1, 1, 's', 1);
+                 INSERT INTO conversations (contact_inbox_id, contact_id, inbox_id, status, created_at, updated_at)
+                   VALUES (1, 1, 1, 'open', 1, 1);
+                 INSERT INTO messages (conversation_id, content, message_type, content_type, created_at)
+                   VALUES (1, 'kept', 0, 'text', 5);",
+            )
+            .unwrap();
+        }
+        let store = Store::open(dir.path()).unwrap();
+        let c = store.conn.lock().unwrap();
+        let conv = get_conversation(&c, 1).unwrap().unwrap();
+        assert_eq!((conv.assignee_id, conv.labels.len()), (None, 0));
+        let m = &list_messages(&c, 1).unwrap()[0];
+        assert_eq!(m.content.as_deref(), Some("kept"));
+        assert_eq!((m.sender_id, m.private, m.updated_at), (None, false, 5));
+        assert_eq!(list_users(&c).unwrap().len(), DEMO_AGENTS.len());
+        drop(c);
+        // Opening again is a no-op.
+        Store::open(dir.path()).unwrap();
+    }
 }

@@ -443,6 +443,7 @@ pub async fn create_message(
     if content_type == ContentType::InputCsat && !non_empty(&content) {
         content = Some("Please rate this conversation".into());
     }
+    let in_reply_to = attrs.in_reply_to;
     let attrs_json = serde_json::to_value(&attrs).map_err(ApiError::internal)?;
     let ct_name = content_type_name(content_type);
     let scene = state.scene.clone();
@@ -452,6 +453,18 @@ pub async fn create_message(
             let conv = conversation(tx, id)?;
             let agents = Agents(store::list_users(tx)?);
             let sender = agent_by_id(&agents, req.sender_id, "sender_id")?;
+            if let Some(r) = in_reply_to {
+                let known = i64::try_from(r)
+                    .map(|r| store::message_in_conversation(tx, conv.id, r))
+                    .unwrap_or(Ok(false))?;
+                if !known {
+                    return Err(ApiError::invalid(
+                        "content_attributes.in_reply_to",
+                        "no such message in this conversation",
+                    )
+                    .into());
+                }
+            }
             let m = store::create_outgoing_message(
                 tx,
                 conv.id,
@@ -555,10 +568,61 @@ pub async fn update_message(
 // ---------------------------------------------------------------------------------------------
 // Conversation actions
 
-/// Applies `change` to conversation `id` in one transaction and stores what it caused:
-/// `conversation_status_changed` when the status changed, `conversation_updated` with the
-/// model's `changed_attributes` when any tracked attribute changed, and the visitor's frames
-/// (status, assignee). Nothing changed → nothing stored. Returns what `change` returned.
+/// Saves a conversation changed from `previous` (its state before, as the model object) and
+/// stores what the change caused: `conversation_status_changed` when the status changed,
+/// `conversation_updated` with the model's `changed_attributes` when any tracked attribute
+/// changed, and the visitor's frames (status, assignee). Nothing changed → nothing saved or
+/// stored.
+pub fn save_changes(
+    tx: &Transaction<'_>,
+    scene: &Scene,
+    previous: &Conversation,
+    parts: &mut ConversationParts,
+    out: &mut Outbox,
+) -> StoreResult<()> {
+    if payload::conversation_updated(previous, &payload::conversation_model(scene, parts)).is_none()
+    {
+        return Ok(());
+    }
+    store::save_conversation(tx, &mut parts.conv)?;
+    let current = payload::conversation_model(scene, parts);
+    if let Some(status) = payload::conversation_status_changed(previous, &current) {
+        out.event(tx, &status)?;
+        out.live(
+            tx,
+            parts.ci.id,
+            parts.conv.id,
+            LiveEvent::ConversationStatusChanged {
+                conversation_id: current.id,
+                status: current.status.as_str().into(),
+            },
+        )?;
+    }
+    if let Some(updated) = payload::conversation_updated(previous, &current) {
+        out.event(tx, &updated)?;
+    }
+    if previous.meta.assignee.as_ref().map(|u| u.id) != current.meta.assignee.as_ref().map(|u| u.id)
+    {
+        let assignee = parts
+            .conv
+            .assignee_id
+            .and_then(|a| parts.agents.get(a))
+            .map(payload::agent_widget_sender);
+        out.live(
+            tx,
+            parts.ci.id,
+            parts.conv.id,
+            LiveEvent::AssigneeChanged {
+                conversation_id: current.id,
+                assignee,
+            },
+        )?;
+    }
+    Ok(())
+}
+
+/// Applies `change` to conversation `id` in one transaction, then [`save_changes`]. Returns what
+/// `change` returned.
 async fn change_conversation<R, F>(state: &AppState, id: i64, change: F) -> ApiResult<R>
 where
     R: Send + 'static,
@@ -571,46 +635,8 @@ where
             let mut parts = load_parts(tx, conversation(tx, id)?)?;
             let previous = payload::conversation_model(&scene, &parts);
             let r = change(&mut parts.conv, &parts.agents)?;
-            let current = payload::conversation_model(&scene, &parts);
             let mut out = Outbox::default();
-            let Some(updated) = payload::conversation_updated(&previous, &current) else {
-                return Ok((r, out));
-            };
-            store::save_conversation(tx, &mut parts.conv)?;
-            // Re-read the saved row's stamp into the payload.
-            let current = payload::conversation_model(&scene, &parts);
-            let updated = payload::conversation_updated(&previous, &current).unwrap_or(updated);
-            if let Some(status) = payload::conversation_status_changed(&previous, &current) {
-                out.event(tx, &status)?;
-                out.live(
-                    tx,
-                    parts.ci.id,
-                    parts.conv.id,
-                    LiveEvent::ConversationStatusChanged {
-                        conversation_id: current.id,
-                        status: current.status.as_str().into(),
-                    },
-                )?;
-            }
-            out.event(tx, &updated)?;
-            if previous.meta.assignee.as_ref().map(|u| u.id)
-                != current.meta.assignee.as_ref().map(|u| u.id)
-            {
-                let assignee = parts
-                    .conv
-                    .assignee_id
-                    .and_then(|a| parts.agents.get(a))
-                    .map(payload::agent_widget_sender);
-                out.live(
-                    tx,
-                    parts.ci.id,
-                    parts.conv.id,
-                    LiveEvent::AssigneeChanged {
-                        conversation_id: current.id,
-                        assignee,
-                    },
-                )?;
-            }
+            save_changes(tx, &scene, &previous, &mut parts, &mut out)?;
             Ok((r, out))
         })
         .await?;
@@ -657,6 +683,15 @@ pub async fn assign(
     Ok(Json(user))
 }
 
+/// An ISO-8601 datetime with a zone, e.g. `2026-11-26T09:00:00.000Z` or `…T09:00+01:00`.
+fn iso_datetime(s: &str) -> bool {
+    regex_lite::Regex::new(
+        r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$",
+    )
+    .map(|re| re.is_match(s))
+    .unwrap_or(false)
+}
+
 /// `POST …/conversations/{id}/toggle_status` `{status, snoozed_until?}` (snoozed_until: Unix
 /// seconds or an ISO-8601 datetime, with `snoozed` only) → `conversation_status_changed` and
 /// `conversation_updated`.
@@ -687,9 +722,7 @@ pub async fn toggle_status(
                 secs.saturating_mul(1000),
             ))
         }
-        Some(Value::String(s)) if s.len() >= 10 && s.len() <= 40 && s.as_bytes()[4] == b'-' => {
-            Some(s.clone())
-        }
+        Some(Value::String(s)) if iso_datetime(s) => Some(s.clone()),
         Some(_) => {
             return Err(ApiError::invalid(
                 "snoozed_until",
@@ -867,4 +900,36 @@ pub async fn toggle_typing(
         .await?;
     state.publish(out);
     Ok(Json(json!({"success": true})))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snooze_datetimes() {
+        for ok in [
+            "2026-11-26T09:00:00.000Z",
+            "2026-11-26T09:00Z",
+            "2026-11-26T09:00:00+01:00",
+        ] {
+            assert!(iso_datetime(ok), "{ok}");
+        }
+        for no in [
+            "2026-11-26",
+            "tomorrow",
+            "2026-11-26T09:00:00",
+            "2026-11-26 09:00:00Z",
+        ] {
+            assert!(!iso_datetime(no), "{no}");
+        }
+    }
+
+    #[test]
+    fn agent_tokens_compare_whole() {
+        assert!(same_secret("demo-agent-token", "demo-agent-token"));
+        assert!(!same_secret("demo-agent-token", "demo-agent-tokeN"));
+        assert!(!same_secret("demo-agent-token", "demo-agent-token "));
+        assert!(!same_secret("", "x"));
+    }
 }

@@ -228,11 +228,13 @@ fn check_message(m: &evolvy_widget::model::widget_api::WidgetMessageInput) -> Ap
 }
 
 /// The events of a new visitor message: `conversation_created` first when it opened the
-/// conversation, then `message_created`; and the frame for the visitor's other tabs.
+/// conversation, then `message_created`, and the frame for the visitor's other tabs. A message in
+/// a resolved or snoozed conversation reopens it, as on the platform
+/// (`conversation_status_changed` and `conversation_updated`).
 fn visitor_message_events(
     scene: &Scene,
     tx: &Transaction<'_>,
-    p: &ConversationParts,
+    p: &mut ConversationParts,
     m: &store::MessageRow,
     created: bool,
 ) -> StoreResult<Outbox> {
@@ -242,6 +244,12 @@ fn visitor_message_events(
     }
     out.event(tx, &payload::message_created(scene, m, p))?;
     live_message(&mut out, tx, p, m, true)?;
+    if p.conv.status == "resolved" || p.conv.status == "snoozed" {
+        let previous = payload::conversation_model(scene, p);
+        p.conv.status = "open".into();
+        p.conv.snoozed_until = None;
+        super::agent::save_changes(tx, scene, &previous, p, &mut out)?;
+    }
     Ok(out)
 }
 
@@ -302,8 +310,8 @@ pub async fn create_conversation(
                 &Value::Object(attrs),
             )?;
             let m = store::create_incoming_message(tx, conv.id, &req.message.content, None)?;
-            let parts = load_parts(tx, conv.clone())?;
-            let events = visitor_message_events(&scene, tx, &parts, &m, true)?;
+            let mut parts = load_parts(tx, conv.clone())?;
+            let events = visitor_message_events(&scene, tx, &mut parts, &m, true)?;
             let wm = payload::widget_message(&m, &contact, &parts.agents);
             Ok((conv, contact, wm, events))
         })
@@ -363,8 +371,8 @@ pub async fn create_message(
                 None => None,
             };
             let m = store::create_incoming_message(tx, conv.id, &req.message.content, reply_to)?;
-            let parts = load_parts(tx, conv)?;
-            let events = visitor_message_events(&scene, tx, &parts, &m, false)?;
+            let mut parts = load_parts(tx, conv)?;
+            let events = visitor_message_events(&scene, tx, &mut parts, &m, false)?;
             Ok((
                 payload::widget_message(&m, &parts.contact, &parts.agents),
                 events,
