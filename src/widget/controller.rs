@@ -438,7 +438,16 @@ impl Widget {
             (effects, seq_key(&s.session), s.thread.last_seq())
         };
         if let (Some(key), Some(storage)) = (key, local_storage()) {
-            let _ = storage.set_item(&key, &seq.to_string());
+            // Other tabs of the same visitor write here too: the key only ever moves forward.
+            let stored: u64 = storage
+                .get_item(&key)
+                .ok()
+                .flatten()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0);
+            if seq > stored {
+                let _ = storage.set_item(&key, &seq.to_string());
+            }
         }
         for effect in effects {
             self.effect(effect, frame.seq);
