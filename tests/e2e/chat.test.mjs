@@ -249,7 +249,7 @@ test("unread count on the launcher while closed, cleared on open", async () => {
   await context.close();
 });
 
-test("backend restart while the widget is open: it reconnects and shows what the agent sent exactly once", async () => {
+test("backend restart while the widget is open: it reconnects and shows what the agent sent exactly once", async (t) => {
   const context = await browser.newContext({ locale: "pt-BR" });
   const { page, frame } = await openDemo(context);
   await frame.locator("#evolvy-launcher").click();
@@ -268,12 +268,14 @@ test("backend restart while the widget is open: it reconnects and shows what the
   await backend.stop();
   await sleep(1_500); // the widget notices and backs off
   backend = await startBackend({ dataDir, port });
+  const upAt = Date.now();
   const first = await agent("POST", `/conversations/${conv}/messages`, { content: "Depois do reinício 1" });
   await sleep(300);
   const second = await agent("POST", `/conversations/${conv}/messages`, { content: "Depois do reinício 2" });
   for (const m of [first, second]) {
     await frame.locator(`li[data-key='m${m.id}']`).waitFor({ timeout: 40_000 });
   }
+  t.diagnostic(`both messages shown ${Date.now() - upAt} ms after the backend was back`);
   await sleep(1_500); // any replay would have landed by now
   for (const m of [before, first, second]) {
     assert.equal(await frame.locator(`li[data-key='m${m.id}']`).count(), 1, `message ${m.id} once`);
