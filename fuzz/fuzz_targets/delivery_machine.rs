@@ -498,9 +498,13 @@ impl World {
     fn drain(&mut self) {
         let now = self.now;
         self.machine().set_online(true, now);
-        self.in_flight.clear(); // the answers to whatever was out are lost
+        // Whatever is still out is answered first (the page lives on), then every request
+        // succeeds. When nothing could be sent (all due deliveries are held back by a lease or
+        // the concurrency limit), time moves on by a second, as the glue's timer does.
         for _ in 0..DRAIN_STEPS {
+            let before = self.in_flight.len();
             self.poll();
+            let sent = self.in_flight.len() > before;
             for s in std::mem::take(&mut self.in_flight) {
                 let outcome = self.answer(&s, Answer::Ok);
                 self.complete(&s, outcome);
@@ -512,11 +516,15 @@ impl World {
                 .machine()
                 .next_wake_ms()
                 .expect("something queued has a wake time");
-            self.now = wake.max(self.now + 1);
+            self.now = wake.max(self.now + if sent { 1 } else { 1_000 });
         }
+        let now = self.now;
+        let m = self.machine();
         panic!(
-            "queue not drained after {DRAIN_STEPS} steps: {} left",
-            self.machine().pending()
+            "queue not drained after {DRAIN_STEPS} steps: {} left at {now} (online {}):\n{:#?}",
+            m.pending(),
+            m.online(),
+            m.items()
         );
     }
 }
@@ -563,6 +571,13 @@ fuzz_target!(|data: &[u8]| {
         refused: HashMap::new(),
         next_conversation: 0,
     };
+    if std::env::var_os("FUZZ_DEBUG").is_some() {
+        eprintln!(
+            "{:?} queue {}",
+            setup.ops.iter().take(MAX_OPS).collect::<Vec<_>>(),
+            cfg.max_queue
+        );
+    }
     for op in setup.ops.into_iter().take(MAX_OPS) {
         w.step(op);
     }
