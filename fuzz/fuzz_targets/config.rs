@@ -26,7 +26,7 @@ fn check_config(cfg: &EmitterConfig) {
             "{}",
             w.url
         );
-        let authority = lower.splitn(4, '/').nth(2).unwrap_or("");
+        let authority = lower.split('/').nth(2).unwrap_or("");
         let authority = authority.split('?').next().unwrap_or("");
         assert!(
             !authority.is_empty() && !authority.contains('@'),

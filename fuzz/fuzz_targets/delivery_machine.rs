@@ -188,7 +188,7 @@ impl World {
                         .get(&id)
                         .unwrap_or_else(|| panic!("failed unknown id {id}"));
                     let ok = if reason.starts_with("refused with HTTP") {
-                        self.refused.get(&id).is_some() && status == self.refused.get(&id).copied()
+                        self.refused.contains_key(&id) && status == self.refused.get(&id).copied()
                     } else if reason.starts_with("queue full") {
                         self.cfg.max_queue < 1000 && (during == "enqueue" || during == "restore")
                     } else if reason.starts_with("gave up") {
