@@ -62,6 +62,20 @@ enum Op {
         budget: u16,
         arrived: u8,
     },
+    /// The page comes back from the back/forward cache (`pageshow` persisted): the glue restores
+    /// this tab's own snapshot into its still-populated queue.
+    PageShow,
+    /// Queue an event in a second, live tab (it keeps it until it adopts this tab's queue).
+    OtherEnqueue {
+        kind: u8,
+        targets: u8,
+    },
+    /// This tab closes (as `Close`) and the second tab adopts its persisted queue into its own
+    /// non-empty one, then carries on as the current page.
+    Adopt {
+        budget: u16,
+        arrived: u8,
+    },
 }
 
 #[derive(Debug, Clone, Copy, Arbitrary)]
@@ -106,6 +120,8 @@ struct World {
     cfg: MachineConfig,
     platform: PlatformConfig,
     page: Option<Machine>,
+    /// A second live tab, if one was opened.
+    other: Option<Machine>,
     persisted: String,
     now: u64,
     next_id: u64,
@@ -378,50 +394,83 @@ impl World {
         }
     }
 
+    fn enqueue(&mut self, kind: u8, targets: u8, other: bool) {
+        let event = EVENTS[kind as usize % EVENTS.len()];
+        let mut ts = Vec::new();
+        if targets & 1 != 0 {
+            ts.push(Target::Webhook {
+                url: "https://a.example/h".into(),
+                simple: false,
+            });
+        }
+        if targets & 2 != 0 {
+            ts.push(Target::Webhook {
+                url: "https://b.example/h?k=1".into(),
+                simple: true,
+            });
+        }
+        let platform_ok = matches!(event, "message_created" | "webwidget_triggered");
+        if targets & 4 != 0 && platform_ok {
+            ts.push(Target::Platform);
+        }
+        self.seq += 1;
+        let (seq, now) = (self.seq, self.now);
+        let p = payload(event, seq);
+        let mut ids = Vec::new();
+        let mut next = self.next_id;
+        let cfg = self.cfg;
+        let machine = if other {
+            self.other.get_or_insert_with(|| Machine::new(cfg))
+        } else {
+            self.machine()
+        };
+        let notices = machine.enqueue(event, &p, &ts, now, &mut || {
+            next += 1;
+            let id = format!("id-{next}");
+            ids.push(id.clone());
+            id
+        });
+        self.next_id = next;
+        assert_eq!(ids.len(), ts.len(), "one id per target");
+        for (id, target) in ids.into_iter().zip(ts) {
+            let e = Expect {
+                event: event.into(),
+                seq,
+                target,
+                created_ms: now,
+            };
+            assert!(self.expect.insert(id, e).is_none(), "id reused");
+        }
+        self.notices(notices, "enqueue");
+    }
+
+    fn close(&mut self, budget: u16, arrived: u8) {
+        let (now, platform) = (self.now, self.platform.clone());
+        let sends = self
+            .machine()
+            .unload(now, usize::from(budget) * 4, true, Some(&platform));
+        self.beacons_arrive(&sends, arrived);
+        self.persist();
+        self.page = None;
+        self.in_flight.clear();
+        self.answered.clear();
+        self.beacons.clear();
+    }
+
     fn step(&mut self, op: Op) {
         match op {
-            Op::Enqueue { kind, targets } => {
-                let event = EVENTS[kind as usize % EVENTS.len()];
-                let mut ts = Vec::new();
-                if targets & 1 != 0 {
-                    ts.push(Target::Webhook {
-                        url: "https://a.example/h".into(),
-                        simple: false,
-                    });
-                }
-                if targets & 2 != 0 {
-                    ts.push(Target::Webhook {
-                        url: "https://b.example/h?k=1".into(),
-                        simple: true,
-                    });
-                }
-                let platform_ok = matches!(event, "message_created" | "webwidget_triggered");
-                if targets & 4 != 0 && platform_ok {
-                    ts.push(Target::Platform);
-                }
-                self.seq += 1;
-                let (seq, now) = (self.seq, self.now);
-                let p = payload(event, seq);
-                let mut ids = Vec::new();
-                let mut next = self.next_id;
-                let notices = self.machine().enqueue(event, &p, &ts, now, &mut || {
-                    next += 1;
-                    let id = format!("id-{next}");
-                    ids.push(id.clone());
-                    id
-                });
-                self.next_id = next;
-                assert_eq!(ids.len(), ts.len(), "one id per target");
-                for (id, target) in ids.into_iter().zip(ts) {
-                    let e = Expect {
-                        event: event.into(),
-                        seq,
-                        target,
-                        created_ms: now,
-                    };
-                    assert!(self.expect.insert(id, e).is_none(), "id reused");
-                }
-                self.notices(notices, "enqueue");
+            Op::Enqueue { kind, targets } => self.enqueue(kind, targets, false),
+            Op::OtherEnqueue { kind, targets } => self.enqueue(kind, targets, true),
+            Op::Adopt { budget, arrived } => {
+                let Some(mut other) = self.other.take() else {
+                    return;
+                };
+                self.close(budget, arrived);
+                let notices = other
+                    .restore(&self.persisted, self.now)
+                    .unwrap_or_else(|e| panic!("snapshot does not restore: {e}"));
+                self.page = Some(other);
+                self.notices(notices, "restore");
             }
             Op::Poll => self.poll(),
             Op::Respond { which, answer } => {
@@ -479,17 +528,15 @@ impl World {
                 let ids = std::mem::take(&mut self.beacons);
                 self.machine().release(&ids);
             }
-            Op::Close { budget, arrived } => {
-                let (now, platform) = (self.now, self.platform.clone());
-                let sends =
-                    self.machine()
-                        .unload(now, usize::from(budget) * 4, true, Some(&platform));
-                self.beacons_arrive(&sends, arrived);
+            Op::Close { budget, arrived } => self.close(budget, arrived),
+            Op::PageShow => {
                 self.persist();
-                self.page = None;
-                self.in_flight.clear();
-                self.answered.clear();
-                self.beacons.clear();
+                let (snapshot, now) = (self.persisted.clone(), self.now);
+                let notices = self
+                    .machine()
+                    .restore(&snapshot, now)
+                    .unwrap_or_else(|e| panic!("snapshot does not restore: {e}"));
+                self.notices(notices, "restore");
             }
         }
         self.persist();
@@ -497,6 +544,15 @@ impl World {
 
     fn drain(&mut self) {
         let now = self.now;
+        // A second tab still open hands its queue over (as if it closed and this one adopted it).
+        if let Some(other) = self.other.take() {
+            let snapshot = other.snapshot();
+            let notices = self
+                .machine()
+                .restore(&snapshot, now)
+                .unwrap_or_else(|e| panic!("snapshot does not restore: {e}"));
+            self.notices(notices, "restore");
+        }
         self.machine().set_online(true, now);
         // Whatever is still out is answered first (the page lives on), then every request
         // succeeds. When nothing could be sent (all due deliveries are held back by a lease or
@@ -557,6 +613,7 @@ fuzz_target!(|data: &[u8]| {
             locale: "en".into(),
         },
         page: None,
+        other: None,
         persisted: Machine::new(cfg).snapshot(),
         now: 1_700_000_000_000,
         next_id: 0,
