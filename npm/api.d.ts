@@ -233,6 +233,13 @@ export class Widget {
 
 /** @internal Runs once when the module is instantiated (`init` calls it): routes panics to the console. */
 export function start(): void;
+/**
+ * Panics on purpose when given exactly `"panic"` (anything else throws without panicking): a
+ * devtools and test hook for the failure path. The module then disables itself: every later call
+ * throws "evolvy-widget is disabled after an internal error…", and `evolvy:error` with
+ * `{kind: "panic", message}` is dispatched on `window`.
+ */
+export function evolvyDebugPanic(confirm: string): void;
 /** @internal Counters of the User-Agent parser's caches (benchmarks). */
 export function uaCacheStats(): Record<string, number>;
 /** @internal Empties the per-string result cache (benchmarks). */

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the build (and, with `test`, the test suite) needs and is missing. Idempotent; safe offline
-# where everything is already present. Usage: scripts/setup.sh build|test
+# where everything is already present. Usage: scripts/setup.sh build|test|fuzz
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what="${1:-build}"
@@ -11,6 +11,27 @@ say() { printf '\033[1m[setup]\033[0m %s\n' "$*" >&2; }
 wb_version() {
   awk '/^name = "wasm-bindgen"$/ { getline; gsub(/"/, "", $3); print $3; exit }' Cargo.lock
 }
+
+# cargo-fuzz (pinned) for `make fuzz` and the smoke run in `make test`. Its targets need nightly
+# flags, unlocked on stable with RUSTC_BOOTSTRAP=1 (scripts/fuzz.sh), and a C++ compiler for libFuzzer.
+CARGO_FUZZ_VERSION=0.13.2
+setup_fuzz() {
+  if [ "$(cargo fuzz --version 2>/dev/null | awk '{print $2}')" != "$CARGO_FUZZ_VERSION" ]; then
+    say "installing cargo-fuzz $CARGO_FUZZ_VERSION (about 1 minute)"
+    cargo install cargo-fuzz --version "$CARGO_FUZZ_VERSION" --locked
+  fi
+  if ! command -v c++ >/dev/null 2>&1; then
+    say "installing Debian's g++ (libFuzzer is C++)"
+    if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq g++ >/dev/null
+  fi
+}
+if [ "$what" = fuzz ]; then
+  setup_fuzz
+  say "ready (fuzz)"
+  exit 0
+fi
 
 if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
   say "adding the wasm32-unknown-unknown target"
@@ -36,6 +57,7 @@ if [ ! -x scripts/node_modules/.bin/terser ]; then
 fi
 
 if [ "$what" = test ]; then
+  setup_fuzz
   if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
     say "installing Debian's chromium and chromium-driver"
     if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi

@@ -13,6 +13,11 @@ const hostOrigin =
 
 let widget = null;
 let starting = null;
+// Set when a panic disabled the wasm module (src/api/mod.rs): the module is never called again.
+let broken = null;
+let onBroken;
+const brokenSignal = new Promise((_, reject) => (onBroken = reject));
+brokenSignal.catch(() => {});
 let init = null; // {settings, token, href} from the loader
 let initArrived;
 const initReady = new Promise((resolve) => (initArrived = resolve));
@@ -53,6 +58,7 @@ function deriveOffThread() {
 }
 
 async function start() {
+  if (broken) throw broken;
   if (!starting) {
     starting = (async () => {
       const derived = deriveOffThread();
@@ -96,7 +102,8 @@ async function handle(message) {
   } else if (message.t === "call" && typeof message.m === "string") {
     try {
       const w = await start();
-      const value = await w.call(message.m, Array.isArray(message.a) ? message.a : []);
+      // A call the panic interrupted never settles on its own: the panic rejects it.
+      const value = await Promise.race([w.call(message.m, Array.isArray(message.a) ? message.a : []), brokenSignal]);
       if (message.id) toHost({ t: "reply", id: message.id, v: value });
     } catch (error) {
       if (message.id) toHost({ t: "reply", id: message.id, e: String(error && error.message || error) });
@@ -112,10 +119,32 @@ window.addEventListener("message", (event) => {
 const launcher = document.getElementById("evolvy-launcher");
 // Until the wasm widget owns the launcher, a click starts it and opens the window.
 launcher.addEventListener("click", () => {
-  if (!widget) start().then((w) => w.toggle());
+  if (!widget && !broken) start().then((w) => w.toggle(), () => {});
 });
-launcher.addEventListener("pointerenter", () => start(), { once: true });
-launcher.addEventListener("focus", () => start(), { once: true });
-(window.requestIdleCallback || ((f) => setTimeout(f, 1500)))(() => start(), { timeout: 4000 });
+
+// The module's panic hook dispatches evolvy:error {kind: "panic"} on this window, from inside the
+// panicking call. Out of that call: hide the chat, leave an inert launcher, tell the host page once.
+window.addEventListener("evolvy:error", (event) => {
+  const detail = event.detail || {};
+  if (detail.kind !== "panic" || broken) return;
+  const message = String(detail.message || "internal error");
+  broken = new Error(`evolvy-widget is disabled after an internal error: ${message}`);
+  onBroken(broken);
+  setTimeout(() => {
+    document.getElementById("evolvy-window")?.setAttribute("hidden", "");
+    document.body.classList.remove("open");
+    launcher.disabled = true;
+    launcher.style.opacity = "0.5";
+    launcher.style.cursor = "default";
+    launcher.setAttribute("aria-expanded", "false");
+    launcher.title = "Chat unavailable";
+    fire("closed", null);
+    fire("error", { kind: "panic", message });
+  }, 0);
+});
+const warm = () => start().catch(() => {}); // failures are reported by start()
+launcher.addEventListener("pointerenter", warm, { once: true });
+launcher.addEventListener("focus", warm, { once: true });
+(window.requestIdleCallback || ((f) => setTimeout(f, 1500)))(warm, { timeout: 4000 });
 
 toHost({ t: "hello" });

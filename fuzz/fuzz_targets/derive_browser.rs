@@ -13,7 +13,11 @@ fuzz_target!(|data: &[u8]| {
     };
     let ua = String::from_utf8_lossy(ua_bytes);
     let plain = derive_browser(&ua, None);
-    assert!(!plain.browser_name.is_empty() && !plain.platform_name.is_empty() && !plain.device_name.is_empty());
+    assert!(
+        !plain.browser_name.is_empty()
+            && !plain.platform_name.is_empty()
+            && !plain.device_name.is_empty()
+    );
     if let Some(bytes) = hints_bytes {
         match serde_json::from_slice::<ClientHints>(bytes) {
             Ok(hints) => {

@@ -83,13 +83,12 @@ pub fn primary_language(accept_language: &str) -> String {
 }
 
 /// The referer as the platform keeps it: http(s) only, at most [`MAX_REFERER`] characters.
+/// A URL without a host (`https://`, `http:///x`) or with control characters is dropped too, as
+/// the browser module does (`context::referer::sanitize_referer`).
 pub fn clean_referer(referer: &str) -> String {
-    let r = referer.trim();
-    let lower = r.get(..8).unwrap_or(r).to_ascii_lowercase();
-    if !(lower.starts_with("http://") || lower.starts_with("https://")) {
-        return String::new();
-    }
-    r.chars().take(MAX_REFERER).collect()
+    evolvy_widget::context::referer::sanitize_referer(referer, false)
+        .map(|r| r.chars().take(MAX_REFERER).collect())
+        .unwrap_or_default()
 }
 
 /// The visitor's browser from its User-Agent, with the crate's own derivation
@@ -457,6 +456,14 @@ mod tests {
         assert_eq!(primary_language(""), "");
         assert_eq!(clean_referer("javascript:alert(1)"), "");
         assert_eq!(clean_referer("HTTPS://a.example/x"), "HTTPS://a.example/x");
+        for no_host in [
+            "https://",
+            "http:///x",
+            "https://?q",
+            "https://a.example/\u{0}",
+        ] {
+            assert_eq!(clean_referer(no_host), "", "{no_host:?}");
+        }
         assert_eq!(
             clean_referer(&format!("https://a/{}", "x".repeat(3000))).len(),
             MAX_REFERER

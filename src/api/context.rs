@@ -14,6 +14,7 @@ use crate::web::collect::{collect, prime_cache, CollectOptions};
 /// `options` (all optional): `{locale, hintsTimeoutMs, dropQuery, referer, cache}`.
 #[wasm_bindgen(js_name = collectContext)]
 pub async fn collect_context(options: JsValue) -> Result<JsValue, JsValue> {
+    super::alive()?;
     let options: CollectOptions = if options.is_undefined() || options.is_null() {
         CollectOptions::default()
     } else {
@@ -33,6 +34,7 @@ pub fn prime_context_cache(
     client_hints: JsValue,
     browser: JsValue,
 ) -> Result<(), JsValue> {
+    super::alive()?;
     let hints = super::error::from_js_json(client_hints, "clientHints")?;
     super::error::check_depth(&browser, "browser")?;
     let browser: BrowserInfo = serde_wasm_bindgen::from_value(browser)

@@ -39,6 +39,7 @@ impl EvolvyEmitter {
     /// reported (console.warn, `evolvy:error`, [`configErrors`](Self::config_errors)).
     #[wasm_bindgen(constructor)]
     pub fn new(config: JsValue) -> Result<EvolvyEmitter, JsValue> {
+        super::alive()?;
         let cfg = from_js(config, "config")?;
         Emitter::new(&cfg)
             .map(|inner| EvolvyEmitter { inner })
@@ -55,6 +56,7 @@ impl EvolvyEmitter {
         events: Vec<String>,
         simple: Option<bool>,
     ) -> Result<(), JsValue> {
+        super::alive()?;
         self.inner
             .subscribe(url, events, simple)
             .map_err(|e| js_error(&e.to_string()))
@@ -63,29 +65,40 @@ impl EvolvyEmitter {
     /// Queues event `name` built from `input`; returns the delivery ids (one per target).
     /// Throws on an unknown event name or an input that does not fit.
     pub fn emit(&self, name: &str, input: JsValue) -> Result<Vec<String>, JsValue> {
+        super::alive()?;
         let input = from_js(input, "input")?;
         self.inner.emit(name, input).map_err(|e| js_error(&e))
     }
 
     /// Sends everything queued now; resolves with the number still queued afterwards.
     pub fn flush(&self) -> js_sys::Promise {
+        if let Err(e) = super::alive() {
+            return js_sys::Promise::reject(&e);
+        }
         self.inner.flush()
     }
 
     /// Deliveries queued (including those in flight).
     pub fn pending(&self) -> u32 {
+        if super::alive().is_err() {
+            return 0;
+        }
         self.inner.pending() as u32
     }
 
     /// Registers a callback for `"delivered"` or `"failed"`; it receives the detail object of
     /// the matching DOM event (`evolvy:delivered`, `evolvy:error`).
     pub fn on(&self, kind: &str, cb: js_sys::Function) -> Result<(), JsValue> {
+        super::alive()?;
         self.inner.on(kind, cb).map_err(|e| js_error(&e))
     }
 
     /// Configuration errors so far: `[{path, message}]`.
     #[wasm_bindgen(js_name = configErrors)]
     pub fn config_errors(&self) -> JsValue {
+        if super::alive().is_err() {
+            return js_sys::Array::new().into();
+        }
         let v: Vec<Value> = self
             .inner
             .config_errors()

@@ -12,6 +12,7 @@ use crate::model::{build_event, EventName};
 /// Throws an `Error` whose message names the offending field (and whose `field` property is its path).
 #[wasm_bindgen(js_name = buildEvent)]
 pub fn build_event_js(name: &str, input: JsValue) -> Result<JsValue, JsValue> {
+    super::alive()?;
     let input = from_js_json(input, "input")?;
     let event = build_event(name, input).map_err(|e| model_error(&e))?;
     super::to_js(&event.to_value())

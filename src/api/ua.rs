@@ -12,12 +12,21 @@ fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
         .map_err(|e| JsError::new(&format!("serialising the result: {e}")))
 }
 
+/// [`super::alive`] as a `JsError` (these exports predate it).
+fn broken() -> Result<(), JsError> {
+    super::alive().map_err(|e| {
+        let message: String = e.unchecked_into::<js_sys::Error>().message().into();
+        JsError::new(&message)
+    })
+}
+
 /// Derives `{browser_name, browser_version, device_name, platform_name, platform_version}` from a
 /// User-Agent string, corrected by the object `navigator.userAgentData.getHighEntropyValues(...)`
 /// resolved to when given (`undefined`/`null` for none). A malformed hints object throws an
 /// `Error` naming the offending field, e.g. `` `platformVersion`: invalid type ``.
 #[wasm_bindgen(js_name = deriveBrowser)]
 pub fn derive_browser(user_agent: &str, client_hints: JsValue) -> Result<JsValue, JsError> {
+    broken()?;
     let hints: Option<ClientHints> = if client_hints.is_undefined() || client_hints.is_null() {
         None
     } else {
@@ -45,6 +54,7 @@ pub fn derive_browser(user_agent: &str, client_hints: JsValue) -> Result<JsValue
 /// results_cached}` (see `context::ua::CacheStats`).
 #[wasm_bindgen(js_name = uaCacheStats)]
 pub fn ua_cache_stats() -> Result<JsValue, JsError> {
+    broken()?;
     to_js(&context::ua::cache_stats())
 }
 
@@ -52,6 +62,9 @@ pub fn ua_cache_stats() -> Result<JsValue, JsError> {
 /// path on user agents it has already derived.
 #[wasm_bindgen(js_name = uaClearResultCache)]
 pub fn ua_clear_result_cache() {
+    if broken().is_err() {
+        return;
+    }
     context::ua::clear_result_cache();
 }
 
@@ -65,5 +78,8 @@ pub fn ua_rules_version() -> String {
 /// call it when the page is idle so a later `deriveBrowser` is fast.
 #[wasm_bindgen(js_name = uaWarmUp)]
 pub fn ua_warm_up() {
+    if broken().is_err() {
+        return;
+    }
     context::ua::warm_up();
 }

@@ -28,6 +28,7 @@ impl Widget {
     /// document. `fire(name, detail)` receives every event for the host page.
     #[wasm_bindgen(constructor)]
     pub fn new(config: JsValue) -> Result<Widget, JsValue> {
+        super::alive()?;
         if !config.is_object() {
             return Err(model_error(&ModelError::new("config", "must be an object")));
         }
@@ -69,17 +70,26 @@ impl Widget {
 
     /// Opens (`true`), closes (`false`) or toggles (no argument) the chat window.
     pub fn toggle(&self, open: Option<bool>) {
+        if super::alive().is_err() {
+            return;
+        }
         self.controller.toggle(open);
     }
 
     /// The host page navigated (single-page app): later payloads carry `href` as the referer.
     pub fn navigate(&self, href: &str) {
+        if super::alive().is_err() {
+            return;
+        }
         self.controller.navigate(href);
     }
 
     /// Runs a `$evolvy` method with `args`; the promise resolves with its result or rejects with
     /// an `Error` naming the bad argument.
     pub fn call(&self, method: String, args: js_sys::Array) -> js_sys::Promise {
+        if let Err(e) = super::alive() {
+            return js_sys::Promise::reject(&e);
+        }
         let controller = self.controller.clone();
         let args: Result<Vec<serde_json::Value>, JsValue> = args
             .iter()

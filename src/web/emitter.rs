@@ -158,7 +158,12 @@ impl Emitter {
         Rc::downgrade(&self.inner)
     }
 
+    /// The emitter behind a timer, fetch or page-event callback; none once a panic disabled the
+    /// module (its state may be mid-change: what was persisted is what the next page restores).
     fn from_weak(w: &Weak<RefCell<Inner>>) -> Option<Emitter> {
+        if super::events::is_broken() {
+            return None;
+        }
         w.upgrade().map(|inner| Emitter { inner })
     }
 

@@ -98,6 +98,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/deliveries", get(admin::deliveries))
         .route("/api/v1/stream/events", get(crate::stream::handler))
         .route("/healthz", get(admin::healthz))
+        // Everything above answers errors as JSON, axum's own rejections included.
+        .layer(middleware::from_fn(json_errors))
         .route("/inspector", get(crate::inspector::page))
         .route("/inspector/inspector.js", get(crate::inspector::script))
         .route("/inspector/inspector.css", get(crate::inspector::style))
@@ -147,6 +149,39 @@ async fn cors(req: Request, next: Next) -> Response {
         );
     }
     resp
+}
+
+/// Axum's own rejections (a path segment or query parameter that does not parse, a method not
+/// allowed) are `text/plain`; the API answers every error as JSON `{"error": "..."}`.
+async fn json_errors(req: Request, next: Next) -> Response {
+    let resp = next.run(req).await;
+    let is_json = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if is_json || !(resp.status().is_client_error() || resp.status().is_server_error()) {
+        return resp;
+    }
+    let (mut parts, body) = resp.into_parts();
+    let text = axum::body::to_bytes(body, 16 * 1024)
+        .await
+        .unwrap_or_default();
+    let text = String::from_utf8_lossy(&text).trim().to_owned();
+    let error = if text.is_empty() {
+        parts
+            .status
+            .canonical_reason()
+            .unwrap_or("error")
+            .to_owned()
+    } else {
+        text
+    };
+    parts.headers.remove(header::CONTENT_TYPE);
+    parts.headers.remove(header::CONTENT_LENGTH);
+    let mut out = ApiError::new(parts.status, error).into_response();
+    out.headers_mut().extend(parts.headers);
+    out
 }
 
 async fn security_headers(req: Request, next: Next) -> Response {
