@@ -29,8 +29,6 @@ use serde::Deserialize;
 const MAX_SET: usize = 32;
 /// At most this many strings in an alternation of literals (e.g. a list of model prefixes).
 const MAX_WIDE: usize = 256;
-/// Rules whose estimated NFA is larger skip the regex-lite pre-check.
-const PRECHECK_MAX_COST: usize = 400;
 /// Hash buckets of the two-byte literal index (a power of two).
 const BUCKETS: usize = 2048;
 
@@ -46,6 +44,10 @@ struct RegexFile {
 struct Entry(BTreeMap<String, Option<String>>);
 
 type Set = BTreeSet<String>;
+
+/// One rule's generated row: its JSON, the pattern uaparser compiles, its literal CNF and its
+/// replacement fields (in the order `Rule::replacements` documents).
+type Rule = (String, String, Vec<Set>, Vec<Option<String>>);
 
 /// What a regex fragment says about the texts it matches.
 struct Info {
@@ -314,30 +316,6 @@ fn clean_escapes(pattern: &str) -> String {
 
 /// The CNF of one rule, minimised: duplicate clauses and clauses implied by a stronger one
 /// (a superset of another clause) are dropped.
-/// A rough size of the NFA a backtracking-free engine builds for `hir` (counted repetitions
-/// copied out). Big ones (`.{1,300}`) are slow in regex-lite, so they skip its pre-check.
-fn nfa_cost(hir: &Hir) -> usize {
-    match hir.kind() {
-        HirKind::Empty | HirKind::Look(_) | HirKind::Class(_) => 1,
-        HirKind::Literal(l) => l.0.len(),
-        HirKind::Capture(c) => nfa_cost(&c.sub),
-        HirKind::Repetition(r) => {
-            nfa_cost(&r.sub).saturating_mul(r.max.unwrap_or(r.min + 1).max(1) as usize)
-        }
-        HirKind::Concat(subs) | HirKind::Alternation(subs) => subs.iter().map(nfa_cost).sum(),
-    }
-}
-
-/// Whether the run-time regex-lite pre-check is worth it for `pattern`.
-fn precheck(pattern: &str) -> bool {
-    regex_syntax::ParserBuilder::new()
-        .utf8(false)
-        .build()
-        .parse(pattern)
-        .map(|h| nfa_cost(&h) <= PRECHECK_MAX_COST)
-        .unwrap_or(false)
-}
-
 /// The pattern uaparser compiles for a rule: escapes cleaned, `(?flag)` prepended.
 fn rule_pattern(entry: &Entry) -> String {
     let regex = entry.0.get("regex").cloned().flatten().unwrap_or_default();
@@ -400,7 +378,7 @@ fn main() {
     ];
 
     // All rules' CNFs, with their literals interned.
-    let mut per_category: Vec<Vec<(String, String, Vec<Set>)>> = Vec::new();
+    let mut per_category: Vec<Vec<Rule>> = Vec::new();
     let mut literals = Set::new();
     for (_, what, entries) in &categories {
         let mut rules = Vec::new();
@@ -414,10 +392,34 @@ fn main() {
                 .iter()
                 .filter_map(|(k, v)| v.as_ref().map(|v| (k, v)))
                 .collect();
+            let fields: &[&str] = match *what {
+                "user_agent" => &[
+                    "family_replacement",
+                    "v1_replacement",
+                    "v2_replacement",
+                    "v3_replacement",
+                ],
+                "os" => &[
+                    "os_replacement",
+                    "os_v1_replacement",
+                    "os_v2_replacement",
+                    "os_v3_replacement",
+                ],
+                _ => &[
+                    "device_replacement",
+                    "brand_replacement",
+                    "model_replacement",
+                ],
+            };
+            let replacements: Vec<Option<String>> = fields
+                .iter()
+                .map(|f| entry.0.get(*f).cloned().flatten())
+                .collect();
             rules.push((
                 serde_json::to_string(&present).expect("a rule serialises"),
                 rule_pattern(entry),
                 cnf,
+                replacements,
             ));
         }
         per_category.push(rules);
@@ -499,15 +501,14 @@ fn main() {
     .unwrap();
     for ((name, _, _), rules) in categories.iter().zip(&per_category) {
         writeln!(out, "pub(crate) static {name}: &[Rule] = &[").unwrap();
-        for (json, pattern, cnf) in rules {
+        for (json, pattern, cnf, replacements) in rules {
             let clauses: Vec<String> = cnf
                 .iter()
                 .map(|c| format!("&{:?}", c.iter().map(|l| ids[l]).collect::<Vec<_>>()))
                 .collect();
             writeln!(
                 out,
-                "    Rule {{ json: {json:?}, pattern: {pattern:?}, precheck: {}, cnf: &[{}] }},",
-                precheck(pattern),
+                "    Rule {{ json: {json:?}, pattern: {pattern:?}, cnf: &[{}], replacements: &{replacements:?} }},",
                 clauses.join(", ")
             )
             .unwrap();

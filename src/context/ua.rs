@@ -1,23 +1,27 @@
-//! User-Agent parsing with the `uaparser` crate over the uap-core rules, made cheap cold.
+//! User-Agent parsing over the uap-core rules with `uaparser`'s semantics, made cheap cold.
 //!
-//! Plain `uaparser` compiles all ~1,270 rule regexes up front (900 ms and ~190 MB of wasm memory
-//! in Chromium). Here the same crate produces every answer, but only for the few rules that can
-//! match the user agent at hand:
+//! Plain `uaparser` compiles all ~1,270 rule regexes up front with the regex crate (900 ms and
+//! ~190 MB of wasm memory in Chromium); even one regex-crate regex costs tens of milliseconds
+//! cold in a browser, mostly V8 compiling the regex crate's code on first use. Here:
 //!
 //! 1. `build.rs` extracts, for every rule, the literals any match must contain (a conjunction of
-//!    alternative sets) into static tables.
+//!    alternative sets), and the rule's replacement fields, into static tables.
 //! 2. At run time the normalised user agent (ASCII lowercase, see [`normalise`]) is scanned once
 //!    for all literals; the rules whose every clause has a literal present are the candidates,
 //!    kept in the file's order.
-//! 3. Candidates are tried in that order, each with a small `uaparser::UserAgentParser` built
-//!    from that one rule plus an always-matching sentinel rule, compiled on first use and cached.
-//!    The first candidate that yields a result wins — exactly uaparser's first-match semantics,
-//!    including rules that match but yield nothing (empty family capture).
+//! 3. On ASCII text (all real user agents) each candidate, in order, is compiled by regex-lite
+//!    and its captures turned into a result by uaparser 0.6.4's own result rules (replacements,
+//!    `$n` expansion, empty captures; the private `lite` module). regex-lite's ASCII semantics
+//!    equal the regex crate's on ASCII text, Unicode on or off. The first candidate that yields
+//!    a result wins — uaparser's first-match semantics, including rules that match but yield
+//!    nothing (an empty family capture).
+//! 4. Any other text goes through `uaparser` itself: a one-rule `UserAgentParser` (the rule plus
+//!    an always-matching sentinel) per candidate, Unicode on as in plain uaparser.
 //!
-//! ASCII user agents (all real ones) use regexes compiled with Unicode support off, 7× cheaper
-//! to compile and equal to Unicode-on regexes on ASCII text; any other text uses Unicode-on
-//! parsers, so the result is identical to `UserAgentParser::from_bytes(regexes.yaml)` for every
-//! input. A small bounded map caches recent results per user-agent string.
+//! The result equals `UserAgentParser::from_bytes(regexes.yaml)?.parse(ua)` for every input:
+//! `tests/conformance.rs` proves it on all uap-core fixtures and a large generated list, and
+//! the fuzz target `derive_browser` compares the two. Compiled rules are not kept (their search
+//! caches are large); results are, per user-agent string, in a small bounded cache.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -32,10 +36,12 @@ pub(crate) struct Rule {
     pub json: &'static str,
     /// The pattern uaparser compiles for it (escapes cleaned, `(?flag)` prepended).
     pub pattern: &'static str,
-    /// Whether the regex-lite pre-check is cheap enough for this pattern.
-    pub precheck: bool,
     /// Necessary literal clauses: ids into `LITERALS`.
     pub cnf: &'static [&'static [u16]],
+    /// The rule's replacement fields: `family_replacement`, `v1_replacement`, `v2_replacement`,
+    /// `v3_replacement` (user agent); `os_replacement`, `os_v1_replacement`…`os_v3_replacement`
+    /// (OS); `device_replacement`, `brand_replacement`, `model_replacement` (device).
+    pub replacements: &'static [Option<&'static str>],
 }
 
 mod tables {
@@ -89,80 +95,29 @@ impl Category {
     }
 }
 
-/// One lazily built parser per rule of a category.
-type Slots = Box<[OnceLock<Option<UserAgentParser>>]>;
-
-/// Per-rule parsers, compiled on first use: `[category][unicode as usize][rule]`.
-struct Parsers {
-    slots: [[Slots; 2]; 3],
-}
-
-fn parsers() -> &'static Parsers {
-    static PARSERS: OnceLock<Parsers> = OnceLock::new();
-    PARSERS.get_or_init(|| {
-        let slots = |n: usize| -> [Slots; 2] {
-            [
-                (0..n).map(|_| OnceLock::new()).collect(),
-                (0..n).map(|_| OnceLock::new()).collect(),
-            ]
-        };
-        Parsers {
-            slots: [
-                slots(UA_RULES.len()),
-                slots(OS_RULES.len()),
-                slots(DEVICE_RULES.len()),
-            ],
-        }
-    })
-}
-
-/// regex-lite pre-checks, compiled on first use: `[category][rule]`; `None` when regex-lite
-/// cannot compile a pattern (then the rule always goes to uaparser).
-fn lite_regex(category: Category, index: usize) -> Option<&'static regex_lite::Regex> {
-    type LiteSlots = Box<[OnceLock<Option<regex_lite::Regex>>]>;
-    static LITE: OnceLock<[LiteSlots; 3]> = OnceLock::new();
-    let slots = LITE.get_or_init(|| {
-        let make = |n: usize| (0..n).map(|_| OnceLock::new()).collect();
-        [
-            make(UA_RULES.len()),
-            make(OS_RULES.len()),
-            make(DEVICE_RULES.len()),
-        ]
-    });
-    slots[category as usize][index]
-        .get_or_init(|| regex_lite::Regex::new(category.rules()[index].pattern).ok())
-        .as_ref()
-}
-
-/// Whether rule `index` can match `user_agent`. On ASCII text regex-lite's ASCII semantics equal
-/// the regex crate's (Unicode on or off), so a rejection is exact; other text is never
-/// pre-checked.
-fn may_match(category: Category, index: usize, user_agent: &str, unicode: bool) -> bool {
-    unicode
-        || !category.rules()[index].precheck
-        || lite_regex(category, index).is_none_or(|re| re.is_match(user_agent))
+/// Rule `index` of `category` compiled by regex-lite; `None` if regex-lite rejects it.
+///
+/// Not kept: a compiled rule carries a search cache of up to ~0.7 MB (counted repetitions such
+/// as `.{0,200}` expand into many states), and one visitor means one user agent, whose result
+/// the per-string cache keeps.
+fn lite_regex(category: Category, index: usize) -> Option<regex_lite::Regex> {
+    regex_lite::Regex::new(category.rules()[index].pattern).ok()
 }
 
 static PARSERS_BUILT: AtomicUsize = AtomicUsize::new(0);
 static RESULT_HITS: AtomicUsize = AtomicUsize::new(0);
 static RESULT_MISSES: AtomicUsize = AtomicUsize::new(0);
 
-fn rule_parser(
-    category: Category,
-    index: usize,
-    unicode: bool,
-) -> Option<&'static UserAgentParser> {
-    let slot = &parsers().slots[category as usize][usize::from(unicode)][index];
-    slot.get_or_init(|| {
-        PARSERS_BUILT.fetch_add(1, Ordering::Relaxed);
-        let doc = category.document(category.rules()[index].json);
-        // JSON is YAML: the builder is the only way to uaparser's Unicode-off regexes.
-        UserAgentParser::builder()
-            .with_unicode_support(unicode)
-            .build_from_bytes(doc.as_bytes())
-            .ok()
-    })
-    .as_ref()
+/// A uaparser parser of rule `index` followed by an always-matching sentinel rule (not kept,
+/// like [`lite_regex`]).
+fn rule_parser(category: Category, index: usize, unicode: bool) -> Option<UserAgentParser> {
+    PARSERS_BUILT.fetch_add(1, Ordering::Relaxed);
+    let doc = category.document(category.rules()[index].json);
+    // JSON is YAML: the builder is the only way to uaparser's Unicode-off regexes.
+    UserAgentParser::builder()
+        .with_unicode_support(unicode)
+        .build_from_bytes(doc.as_bytes())
+        .ok()
 }
 
 /// The text the literal scan runs over: `\0` + the user agent + `\x01` (the markers stand for
@@ -261,49 +216,175 @@ fn owned_opt(s: Option<Cow<'_, str>>) -> Option<Cow<'static, str>> {
 }
 
 fn parse_uncached(user_agent: &str) -> Client<'static> {
-    let unicode = !user_agent.is_ascii();
+    let ascii = user_agent.is_ascii();
     let found = scan(&normalise(user_agent));
-
-    let ua = candidates(UA_RULES, &found)
-        .filter(|&i| may_match(Category::UserAgent, i, user_agent, unicode))
-        .filter_map(|i| rule_parser(Category::UserAgent, i, unicode))
-        .map(|p| p.parse_user_agent(user_agent))
-        .find(|r| r.family != SENTINEL)
-        .map(|r| UserAgent {
-            family: owned(r.family),
-            major: owned_opt(r.major),
-            minor: owned_opt(r.minor),
-            patch: owned_opt(r.patch),
-        })
-        .unwrap_or_default();
-    let os = candidates(OS_RULES, &found)
-        .filter(|&i| may_match(Category::Os, i, user_agent, unicode))
-        .filter_map(|i| rule_parser(Category::Os, i, unicode))
-        .map(|p| p.parse_os(user_agent))
-        .find(|r| r.family != SENTINEL)
-        .map(|r| OS {
+    let ua = first_result(
+        Category::UserAgent,
+        &found,
+        user_agent,
+        ascii,
+        lite::user_agent,
+        |p| {
+            let r = p.parse_user_agent(user_agent);
+            (r.family != SENTINEL).then(|| UserAgent {
+                family: owned(r.family),
+                major: owned_opt(r.major),
+                minor: owned_opt(r.minor),
+                patch: owned_opt(r.patch),
+            })
+        },
+    )
+    .unwrap_or_default();
+    let os = first_result(Category::Os, &found, user_agent, ascii, lite::os, |p| {
+        let r = p.parse_os(user_agent);
+        (r.family != SENTINEL).then(|| OS {
             family: owned(r.family),
             major: owned_opt(r.major),
             minor: owned_opt(r.minor),
             patch: owned_opt(r.patch),
             patch_minor: owned_opt(r.patch_minor),
         })
-        .unwrap_or_default();
-    let device = candidates(DEVICE_RULES, &found)
-        .filter(|&i| may_match(Category::Device, i, user_agent, unicode))
-        .filter_map(|i| rule_parser(Category::Device, i, unicode))
-        .map(|p| p.parse_device(user_agent))
-        .find(|r| r.family != SENTINEL)
-        .map(|r| Device {
-            family: owned(r.family),
-            brand: owned_opt(r.brand),
-            model: owned_opt(r.model),
-        })
-        .unwrap_or_default();
+    })
+    .unwrap_or_default();
+    let device = first_result(
+        Category::Device,
+        &found,
+        user_agent,
+        ascii,
+        lite::device,
+        |p| {
+            let r = p.parse_device(user_agent);
+            (r.family != SENTINEL).then(|| Device {
+                family: owned(r.family),
+                brand: owned_opt(r.brand),
+                model: owned_opt(r.model),
+            })
+        },
+    )
+    .unwrap_or_default();
     Client {
         device,
         os,
         user_agent: ua,
+    }
+}
+
+/// uaparser's first-match loop over the candidate rules of `category`, in file order.
+///
+/// On ASCII text a rule regex-lite can compile is applied with regex-lite and uaparser's own
+/// result rules ([`lite`]); regex-lite's ASCII semantics equal the regex crate's on ASCII text,
+/// with Unicode on or off. Other rules, and every rule on non-ASCII text, go through a
+/// one-rule uaparser parser (Unicode on for non-ASCII text, as plain uaparser).
+fn first_result<T>(
+    category: Category,
+    found: &[u64],
+    user_agent: &str,
+    ascii: bool,
+    apply: fn(&Rule, &regex_lite::Captures<'_>) -> Option<T>,
+    parse: impl Fn(&UserAgentParser) -> Option<T>,
+) -> Option<T> {
+    let rules = category.rules();
+    candidates(rules, found).find_map(|i| {
+        if ascii {
+            if let Some(re) = lite_regex(category, i) {
+                return re.captures(user_agent).and_then(|c| apply(&rules[i], &c));
+            }
+        }
+        parse(&rule_parser(category, i, !ascii)?)
+    })
+}
+
+/// uaparser 0.6.4's result rules (`parser/{user_agent,os,device}.rs`), over regex-lite captures.
+mod lite {
+    use std::borrow::Cow;
+
+    use regex_lite::Captures;
+    use uaparser::{Device, UserAgent, OS};
+
+    use super::Rule;
+
+    /// Capture `i`, unless missing or empty.
+    fn group(c: &Captures<'_>, i: usize) -> Option<Cow<'static, str>> {
+        c.get(i)
+            .map(|m| m.as_str())
+            .filter(|s| !s.is_empty())
+            .map(|s| Cow::Owned(s.to_owned()))
+    }
+
+    /// A replacement: `$n` expanded and the result trimmed when it has a `$`, else verbatim.
+    fn replace(replacement: &'static str, c: &Captures<'_>) -> Cow<'static, str> {
+        if replacement.contains('$') {
+            let mut out = String::new();
+            c.expand(replacement, &mut out);
+            Cow::Owned(out.trim().to_owned())
+        } else {
+            Cow::Borrowed(replacement)
+        }
+    }
+
+    fn non_empty(s: Cow<'static, str>) -> Option<Cow<'static, str>> {
+        (!s.is_empty()).then_some(s)
+    }
+
+    fn field(rule: &Rule, i: usize) -> Option<&'static str> {
+        rule.replacements.get(i).copied().flatten()
+    }
+
+    /// A user-agent rule's result; `None` when it yields no family (the next rule is tried).
+    pub(super) fn user_agent(rule: &Rule, c: &Captures<'_>) -> Option<UserAgent<'static>> {
+        let family = match field(rule, 0) {
+            Some(r) => replace(r, c),
+            None => group(c, 1)?,
+        };
+        // Version replacements are taken verbatim, without expansion.
+        let version = |i: usize| {
+            field(rule, i)
+                .map(Cow::Borrowed)
+                .or_else(|| group(c, i + 1))
+        };
+        Some(UserAgent {
+            family,
+            major: version(1),
+            minor: version(2),
+            patch: version(3),
+        })
+    }
+
+    /// An OS rule's result; `None` when it yields no family.
+    pub(super) fn os(rule: &Rule, c: &Captures<'_>) -> Option<OS<'static>> {
+        let family = match field(rule, 0) {
+            Some(r) => replace(r, c),
+            None => group(c, 1)?,
+        };
+        let version = |i: usize| match field(rule, i) {
+            Some(r) => non_empty(replace(r, c)),
+            None => group(c, i + 1),
+        };
+        Some(OS {
+            family,
+            major: version(1),
+            minor: version(2),
+            patch: version(3),
+            patch_minor: group(c, 5),
+        })
+    }
+
+    /// A device rule's result; `None` when it yields no family.
+    pub(super) fn device(rule: &Rule, c: &Captures<'_>) -> Option<Device<'static>> {
+        let family = match field(rule, 0) {
+            Some(r) => replace(r, c),
+            None => group(c, 1)?,
+        };
+        let brand = field(rule, 1).map(|r| replace(r, c)).and_then(non_empty);
+        let model = match field(rule, 2) {
+            Some(r) => non_empty(replace(r, c)),
+            None => group(c, 1),
+        };
+        Some(Device {
+            family,
+            brand,
+            model,
+        })
     }
 }
 
@@ -349,7 +430,7 @@ pub fn warm_up() {
 /// Counters of the parser's caches, for benchmarks and diagnostics.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct CacheStats {
-    /// Per-rule uaparser parsers compiled so far.
+    /// One-rule uaparser parsers built so far (non-ASCII user agents, or rules regex-lite rejects).
     pub parsers_built: usize,
     /// `parse` calls answered from the per-string result cache.
     pub result_hits: usize,
@@ -374,5 +455,36 @@ pub fn cache_stats() -> CacheStats {
 pub fn clear_result_cache() {
     if let Ok(mut cache) = result_cache().lock() {
         cache.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every rule goes through regex-lite on ASCII text: none silently falls back to a
+    /// regex-crate parser (which would cost tens of milliseconds cold in a browser).
+    #[test]
+    fn regex_lite_compiles_every_rule() {
+        for category in [Category::UserAgent, Category::Os, Category::Device] {
+            for (i, rule) in category.rules().iter().enumerate() {
+                assert!(
+                    lite_regex(category, i).is_some(),
+                    "regex-lite rejects rule {i}: {}",
+                    rule.pattern
+                );
+            }
+        }
+    }
+
+    /// ASCII user agents never build a uaparser parser; non-ASCII ones do.
+    #[test]
+    fn only_non_ascii_text_builds_uaparser_parsers() {
+        let before = PARSERS_BUILT.load(Ordering::Relaxed);
+        parse_uncached("Mozilla/5.0 (Linux; Android 14; SM-S918B) AppleWebKit/537.36 (KHTML, like Gecko) SamsungBrowser/25.0 Chrome/121.0.0.0 Mobile Safari/537.36");
+        assert_eq!(PARSERS_BUILT.load(Ordering::Relaxed), before);
+        let client = parse_uncached("Mozilla/5.0 (Linux; Android 14; SM-S918B Ünïcode) Chrome/121.0.0.0 Mobile Safari/537.36");
+        assert!(PARSERS_BUILT.load(Ordering::Relaxed) > before);
+        assert_eq!(client.user_agent.family, "Chrome Mobile");
     }
 }
