@@ -45,6 +45,13 @@ struct Entry(BTreeMap<String, Option<String>>);
 
 type Set = BTreeSet<String>;
 
+/// Ends each clause in a rule's flattened CNF (`Rule::cnf` in src/context/ua.rs).
+const CLAUSE_END: u16 = u16::MAX;
+/// Separates a rule's replacement fields (`Rule::replacements`).
+const FIELD_SEP: char = '\u{1f}';
+/// Stands for an absent replacement field.
+const ABSENT: &str = "\u{1e}";
+
 /// One rule's generated row: its JSON, the pattern uaparser compiles, its literal CNF and its
 /// replacement fields (in the order `Rule::replacements` documents).
 type Rule = (String, String, Vec<Set>, Vec<Option<String>>);
@@ -367,6 +374,7 @@ fn bucket(b0: u8, b1: u8) -> usize {
 fn main() {
     println!("cargo:rerun-if-changed=uap/regexes.yaml");
     println!("cargo:rerun-if-changed=build.rs");
+    let exact = std::env::var_os("CARGO_FEATURE_UAPARSER_UNICODE").is_some();
     let yaml = std::fs::read_to_string("uap/regexes.yaml").expect("uap/regexes.yaml is readable");
     let file: RegexFile =
         serde_yaml::from_str(&yaml).expect("uap/regexes.yaml is a uap-core rule file");
@@ -463,11 +471,25 @@ fn main() {
     )
     .unwrap();
     writeln!(out, "pub(crate) const BUCKET_COUNT: usize = {BUCKETS};").unwrap();
-    writeln!(out, "pub(crate) static LITERALS: &[&[u8]] = &[").unwrap();
+    // All literals in one blob, each ending at its `LITERAL_END` entry (no per-literal slices:
+    // half the bytes in the wasm data section).
+    assert!(
+        ordered.len() < usize::from(CLAUSE_END),
+        "literal ids fit in u16"
+    );
+    let mut blob = Vec::new();
+    let mut ends = Vec::new();
     for l in &ordered {
-        writeln!(out, "    &{:?},", l.as_bytes()).unwrap();
+        blob.extend_from_slice(l.as_bytes());
+        ends.push(u32::try_from(blob.len()).expect("literal bytes fit in u32"));
     }
-    writeln!(out, "];").unwrap();
+    writeln!(out, "pub(crate) static LITERAL_BYTES: &[u8] = &{blob:?};").unwrap();
+    writeln!(
+        out,
+        "pub(crate) static LITERAL_END: [u32; {}] = {ends:?};",
+        ends.len()
+    )
+    .unwrap();
     // Single-byte literal of each byte value, u16::MAX when none.
     let mut singles = vec![u16::MAX; 256];
     let mut starts = vec![0u16; BUCKETS + 1];
@@ -502,14 +524,37 @@ fn main() {
     for ((name, _, _), rules) in categories.iter().zip(&per_category) {
         writeln!(out, "pub(crate) static {name}: &[Rule] = &[").unwrap();
         for (json, pattern, cnf, replacements) in rules {
-            let clauses: Vec<String> = cnf
+            // The rule's JSON only feeds one-rule uaparser parsers (feature `uaparser-unicode`).
+            let json = if exact {
+                format!("json: {json:?}, ")
+            } else {
+                String::new()
+            };
+            // Clauses flattened, each ended by CLAUSE_END.
+            let mut flat: Vec<u16> = Vec::new();
+            for c in cnf {
+                flat.extend(
+                    c.iter()
+                        .map(|l| u16::try_from(ids[l]).expect("literal ids fit in u16")),
+                );
+                flat.push(CLAUSE_END);
+            }
+            // Replacement fields joined by FIELD_SEP, an absent one written as ABSENT.
+            let fields: Vec<&str> = replacements
                 .iter()
-                .map(|c| format!("&{:?}", c.iter().map(|l| ids[l]).collect::<Vec<_>>()))
+                .map(|r| {
+                    let r = r.as_deref().unwrap_or(ABSENT);
+                    assert!(
+                        r == ABSENT || !r.contains([FIELD_SEP, ABSENT.chars().next().unwrap()]),
+                        "a replacement contains a separator"
+                    );
+                    r
+                })
                 .collect();
+            let replacements = fields.join(&FIELD_SEP.to_string());
             writeln!(
                 out,
-                "    Rule {{ json: {json:?}, pattern: {pattern:?}, cnf: &[{}], replacements: &{replacements:?} }},",
-                clauses.join(", ")
+                "    Rule {{ {json}pattern: {pattern:?}, cnf: &{flat:?}, replacements: {replacements:?} }},"
             )
             .unwrap();
         }

@@ -56,8 +56,8 @@ async function start() {
   if (!starting) {
     starting = (async () => {
       const derived = deriveOffThread();
-      const mod = await import("./pkg/evolvy_widget.js");
-      await mod.default({ module_or_path: new URL("./pkg/evolvy_widget_bg.wasm", import.meta.url) });
+      const mod = await import("./pkg/widget/evolvy_widget.js");
+      await mod.default({ module_or_path: new URL("./pkg/widget/evolvy_widget_bg.wasm", import.meta.url) });
       const result = await derived;
       if (result) {
         try {
