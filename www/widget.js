@@ -52,6 +52,8 @@ function deriveOffThread() {
   });
 }
 
+const nextTask = () => new Promise((resolve) => setTimeout(resolve, 0));
+
 async function start() {
   if (!starting) {
     starting = (async () => {
@@ -59,6 +61,8 @@ async function start() {
       const mod = await import("./pkg/widget/evolvy_widget.js");
       await mod.default({ module_or_path: new URL("./pkg/widget/evolvy_widget_bg.wasm", import.meta.url) });
       const result = await derived;
+      // Separate tasks for priming the cache and building the widget: no long task on the page.
+      await nextTask();
       if (result) {
         try {
           mod.primeContextCache(result.ua, result.hints, result.browser);
@@ -67,6 +71,7 @@ async function start() {
         }
       }
       await initReady;
+      await nextTask();
       widget = new mod.Widget({
         baseUrl: location.origin,
         websiteToken: init.token || "",
