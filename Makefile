@@ -36,11 +36,16 @@ test-e2e:
 	  cd tests/e2e && EVOLVY_PKG_DIR=$(CURDIR)/pkg node --test --test-concurrency=1 ; \
 	else echo "no end-to-end tests yet"; fi
 
-## The npm package in pkg/ (wasm-pack, --target web).
+## The npm package in pkg/ (wasm-pack, --target web), plus the script-tag widget's smaller build in
+## pkg/widget/ (no `uaparser-unicode` feature: no regex crate, no name section; see README).
 pkg: setup
 	wasm-pack build --release --target web --out-dir pkg --out-name evolvy_widget
+	cargo build --release --target wasm32-unknown-unknown --lib -p evolvy-widget --no-default-features
+	wasm-bindgen --target web --remove-name-section --remove-producers-section --out-dir pkg/widget \
+	  target/wasm32-unknown-unknown/release/evolvy_widget.wasm
 	scripts/node_modules/.bin/terser www/sdk.js --compress passes=3,unsafe=true,toplevel=true --mangle toplevel=true -o pkg/sdk.min.js
-	@scripts/size.sh pkg/evolvy_widget_bg.wasm pkg/evolvy_widget.js pkg/sdk.min.js
+	@scripts/size.sh pkg/evolvy_widget_bg.wasm pkg/evolvy_widget.js pkg/widget/evolvy_widget_bg.wasm \
+	  pkg/widget/evolvy_widget.js pkg/sdk.min.js
 
 ## The publishable npm package from pkg/ (package.json, typed .d.ts, README), packed into target/npm/.
 package: pkg
@@ -52,7 +57,7 @@ test-npm: package
 
 ## Raw, gzip and brotli size of the built module.
 size:
-	@scripts/size.sh pkg/evolvy_widget_bg.wasm
+	@scripts/size.sh pkg/evolvy_widget_bg.wasm pkg/widget/evolvy_widget_bg.wasm
 
 bench: bench-ua bench-widget
 

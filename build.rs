@@ -29,8 +29,6 @@ use serde::Deserialize;
 const MAX_SET: usize = 32;
 /// At most this many strings in an alternation of literals (e.g. a list of model prefixes).
 const MAX_WIDE: usize = 256;
-/// Rules whose estimated NFA is larger skip the regex-lite pre-check.
-const PRECHECK_MAX_COST: usize = 400;
 /// Hash buckets of the two-byte literal index (a power of two).
 const BUCKETS: usize = 2048;
 
@@ -46,6 +44,17 @@ struct RegexFile {
 struct Entry(BTreeMap<String, Option<String>>);
 
 type Set = BTreeSet<String>;
+
+/// Ends each clause in a rule's flattened CNF (`Rule::cnf` in src/context/ua.rs).
+const CLAUSE_END: u16 = u16::MAX;
+/// Separates a rule's replacement fields (`Rule::replacements`).
+const FIELD_SEP: char = '\u{1f}';
+/// Stands for an absent replacement field.
+const ABSENT: &str = "\u{1e}";
+
+/// One rule's generated row: its JSON, the pattern uaparser compiles, its literal CNF and its
+/// replacement fields (in the order `Rule::replacements` documents).
+type Rule = (String, String, Vec<Set>, Vec<Option<String>>);
 
 /// What a regex fragment says about the texts it matches.
 struct Info {
@@ -314,30 +323,6 @@ fn clean_escapes(pattern: &str) -> String {
 
 /// The CNF of one rule, minimised: duplicate clauses and clauses implied by a stronger one
 /// (a superset of another clause) are dropped.
-/// A rough size of the NFA a backtracking-free engine builds for `hir` (counted repetitions
-/// copied out). Big ones (`.{1,300}`) are slow in regex-lite, so they skip its pre-check.
-fn nfa_cost(hir: &Hir) -> usize {
-    match hir.kind() {
-        HirKind::Empty | HirKind::Look(_) | HirKind::Class(_) => 1,
-        HirKind::Literal(l) => l.0.len(),
-        HirKind::Capture(c) => nfa_cost(&c.sub),
-        HirKind::Repetition(r) => {
-            nfa_cost(&r.sub).saturating_mul(r.max.unwrap_or(r.min + 1).max(1) as usize)
-        }
-        HirKind::Concat(subs) | HirKind::Alternation(subs) => subs.iter().map(nfa_cost).sum(),
-    }
-}
-
-/// Whether the run-time regex-lite pre-check is worth it for `pattern`.
-fn precheck(pattern: &str) -> bool {
-    regex_syntax::ParserBuilder::new()
-        .utf8(false)
-        .build()
-        .parse(pattern)
-        .map(|h| nfa_cost(&h) <= PRECHECK_MAX_COST)
-        .unwrap_or(false)
-}
-
 /// The pattern uaparser compiles for a rule: escapes cleaned, `(?flag)` prepended.
 fn rule_pattern(entry: &Entry) -> String {
     let regex = entry.0.get("regex").cloned().flatten().unwrap_or_default();
@@ -389,6 +374,7 @@ fn bucket(b0: u8, b1: u8) -> usize {
 fn main() {
     println!("cargo:rerun-if-changed=uap/regexes.yaml");
     println!("cargo:rerun-if-changed=build.rs");
+    let exact = std::env::var_os("CARGO_FEATURE_UAPARSER_UNICODE").is_some();
     let yaml = std::fs::read_to_string("uap/regexes.yaml").expect("uap/regexes.yaml is readable");
     let file: RegexFile =
         serde_yaml::from_str(&yaml).expect("uap/regexes.yaml is a uap-core rule file");
@@ -400,7 +386,7 @@ fn main() {
     ];
 
     // All rules' CNFs, with their literals interned.
-    let mut per_category: Vec<Vec<(String, String, Vec<Set>)>> = Vec::new();
+    let mut per_category: Vec<Vec<Rule>> = Vec::new();
     let mut literals = Set::new();
     for (_, what, entries) in &categories {
         let mut rules = Vec::new();
@@ -414,10 +400,34 @@ fn main() {
                 .iter()
                 .filter_map(|(k, v)| v.as_ref().map(|v| (k, v)))
                 .collect();
+            let fields: &[&str] = match *what {
+                "user_agent" => &[
+                    "family_replacement",
+                    "v1_replacement",
+                    "v2_replacement",
+                    "v3_replacement",
+                ],
+                "os" => &[
+                    "os_replacement",
+                    "os_v1_replacement",
+                    "os_v2_replacement",
+                    "os_v3_replacement",
+                ],
+                _ => &[
+                    "device_replacement",
+                    "brand_replacement",
+                    "model_replacement",
+                ],
+            };
+            let replacements: Vec<Option<String>> = fields
+                .iter()
+                .map(|f| entry.0.get(*f).cloned().flatten())
+                .collect();
             rules.push((
                 serde_json::to_string(&present).expect("a rule serialises"),
                 rule_pattern(entry),
                 cnf,
+                replacements,
             ));
         }
         per_category.push(rules);
@@ -461,11 +471,25 @@ fn main() {
     )
     .unwrap();
     writeln!(out, "pub(crate) const BUCKET_COUNT: usize = {BUCKETS};").unwrap();
-    writeln!(out, "pub(crate) static LITERALS: &[&[u8]] = &[").unwrap();
+    // All literals in one blob, each ending at its `LITERAL_END` entry (no per-literal slices:
+    // half the bytes in the wasm data section).
+    assert!(
+        ordered.len() < usize::from(CLAUSE_END),
+        "literal ids fit in u16"
+    );
+    let mut blob = Vec::new();
+    let mut ends = Vec::new();
     for l in &ordered {
-        writeln!(out, "    &{:?},", l.as_bytes()).unwrap();
+        blob.extend_from_slice(l.as_bytes());
+        ends.push(u32::try_from(blob.len()).expect("literal bytes fit in u32"));
     }
-    writeln!(out, "];").unwrap();
+    writeln!(out, "pub(crate) static LITERAL_BYTES: &[u8] = &{blob:?};").unwrap();
+    writeln!(
+        out,
+        "pub(crate) static LITERAL_END: [u32; {}] = {ends:?};",
+        ends.len()
+    )
+    .unwrap();
     // Single-byte literal of each byte value, u16::MAX when none.
     let mut singles = vec![u16::MAX; 256];
     let mut starts = vec![0u16; BUCKETS + 1];
@@ -499,16 +523,38 @@ fn main() {
     .unwrap();
     for ((name, _, _), rules) in categories.iter().zip(&per_category) {
         writeln!(out, "pub(crate) static {name}: &[Rule] = &[").unwrap();
-        for (json, pattern, cnf) in rules {
-            let clauses: Vec<String> = cnf
+        for (json, pattern, cnf, replacements) in rules {
+            // The rule's JSON only feeds one-rule uaparser parsers (feature `uaparser-unicode`).
+            let json = if exact {
+                format!("json: {json:?}, ")
+            } else {
+                String::new()
+            };
+            // Clauses flattened, each ended by CLAUSE_END.
+            let mut flat: Vec<u16> = Vec::new();
+            for c in cnf {
+                flat.extend(
+                    c.iter()
+                        .map(|l| u16::try_from(ids[l]).expect("literal ids fit in u16")),
+                );
+                flat.push(CLAUSE_END);
+            }
+            // Replacement fields joined by FIELD_SEP, an absent one written as ABSENT.
+            let fields: Vec<&str> = replacements
                 .iter()
-                .map(|c| format!("&{:?}", c.iter().map(|l| ids[l]).collect::<Vec<_>>()))
+                .map(|r| {
+                    let r = r.as_deref().unwrap_or(ABSENT);
+                    assert!(
+                        r == ABSENT || !r.contains([FIELD_SEP, ABSENT.chars().next().unwrap()]),
+                        "a replacement contains a separator"
+                    );
+                    r
+                })
                 .collect();
+            let replacements = fields.join(&FIELD_SEP.to_string());
             writeln!(
                 out,
-                "    Rule {{ json: {json:?}, pattern: {pattern:?}, precheck: {}, cnf: &[{}] }},",
-                precheck(pattern),
-                clauses.join(", ")
+                "    Rule {{ {json}pattern: {pattern:?}, cnf: &{flat:?}, replacements: {replacements:?} }},"
             )
             .unwrap();
         }

@@ -24,8 +24,9 @@ const gz = (f) => zlib.gzipSync(fs.readFileSync(f), { level: 9 }).length;
 
 const pkg = process.env.EVOLVY_PKG_DIR;
 const files = {
-  "pkg/evolvy_widget_bg.wasm": path.join(pkg, "evolvy_widget_bg.wasm"),
-  "pkg/evolvy_widget.js": path.join(pkg, "evolvy_widget.js"),
+  "pkg/sdk.min.js (loader, on the host page)": path.join(pkg, "sdk.min.js"),
+  "pkg/widget/evolvy_widget_bg.wasm": path.join(pkg, "widget/evolvy_widget_bg.wasm"),
+  "pkg/widget/evolvy_widget.js": path.join(pkg, "widget/evolvy_widget.js"),
   "www/widget.html": path.join(repo, "www/widget.html"),
   "www/widget.js": path.join(repo, "www/widget.js"),
   "www/widget.css": path.join(repo, "www/widget.css"),

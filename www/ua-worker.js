@@ -1,20 +1,25 @@
 // Derives the visitor's browser in a Worker, off every main thread: the widget's iframe then finds
 // the result in its storage cache (primeContextCache) instead of running the UA rules itself.
-import init, { deriveBrowser } from "./pkg/evolvy_widget.js";
-
+//
+// The widget's build (pkg/widget/) leaves the regex crate out and applies the uap-core rules with
+// regex-lite, exact for ASCII user agents (all real ones). A user agent with other characters is
+// derived by the full build (pkg/), whose uaparser handles Unicode exactly as plain uaparser.
 const HINTS = ["platformVersion", "model", "fullVersionList", "architecture", "bitness"];
 
 self.onmessage = async () => {
   try {
-    await init({ module_or_path: new URL("./pkg/evolvy_widget_bg.wasm", import.meta.url) });
     const ua = navigator.userAgent;
+    // eslint-disable-next-line no-control-regex
+    const base = /^[\x00-\x7f]*$/.test(ua) ? "./pkg/widget/" : "./pkg/";
+    const mod = await import(new URL(base + "evolvy_widget.js", import.meta.url).href);
+    await mod.default({ module_or_path: new URL(base + "evolvy_widget_bg.wasm", import.meta.url) });
     let hints = null;
     try {
       hints = navigator.userAgentData ? await navigator.userAgentData.getHighEntropyValues(HINTS) : null;
     } catch {
       hints = null;
     }
-    self.postMessage({ ua, hints, browser: deriveBrowser(ua, hints) });
+    self.postMessage({ ua, hints, browser: mod.deriveBrowser(ua, hints) });
   } catch (error) {
     self.postMessage({ error: String((error && error.message) || error) });
   }

@@ -57,14 +57,18 @@ function deriveOffThread() {
   });
 }
 
+const nextTask = () => new Promise((resolve) => setTimeout(resolve, 0));
+
 async function start() {
   if (broken) throw broken;
   if (!starting) {
     starting = (async () => {
       const derived = deriveOffThread();
-      const mod = await import("./pkg/evolvy_widget.js");
-      await mod.default({ module_or_path: new URL("./pkg/evolvy_widget_bg.wasm", import.meta.url) });
+      const mod = await import("./pkg/widget/evolvy_widget.js");
+      await mod.default({ module_or_path: new URL("./pkg/widget/evolvy_widget_bg.wasm", import.meta.url) });
       const result = await derived;
+      // Separate tasks for priming the cache and building the widget: no long task on the page.
+      await nextTask();
       if (result) {
         try {
           mod.primeContextCache(result.ua, result.hints, result.browser);
@@ -73,6 +77,7 @@ async function start() {
         }
       }
       await initReady;
+      await nextTask();
       widget = new mod.Widget({
         baseUrl: location.origin,
         websiteToken: init.token || "",

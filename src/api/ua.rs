@@ -58,7 +58,7 @@ pub fn ua_cache_stats() -> Result<JsValue, JsError> {
     to_js(&context::ua::cache_stats())
 }
 
-/// Empties the per-string result cache (compiled rules stay): lets a benchmark time the rule
+/// Empties the per-string result cache: lets a benchmark time the rule
 /// path on user agents it has already derived.
 #[wasm_bindgen(js_name = uaClearResultCache)]
 pub fn ua_clear_result_cache() {

@@ -819,9 +819,19 @@ impl Widget {
     /// Derives the context ahead of need, in idle time, so opening never waits on it.
     fn prepare_context(&self) {
         let w = self.clone();
-        spawn_local(async move {
-            let _ = w.fresh_context().await;
+        let later = Closure::once_into_js(move || {
+            spawn_local(async move {
+                let _ = w.fresh_context().await;
+            })
         });
+        // In a later task than the one that built the widget: each stays short on the host
+        // page's main thread.
+        if let Some(window) = web_sys::window() {
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(
+                later.unchecked_ref(),
+                0,
+            );
+        }
     }
 
     fn collect_options(&self) -> CollectOptions {
