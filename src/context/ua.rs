@@ -150,7 +150,9 @@ fn lite_regex(category: Category, index: usize) -> Option<regex_lite::Regex> {
 fn may_match(category: Category, index: usize, user_agent: &str) -> bool {
     match relaxed(category.rules()[index].pattern) {
         Cow::Borrowed(_) => true,
-        Cow::Owned(wide) => regex_lite::Regex::new(&wide).map_or(true, |re| re.is_match(user_agent)),
+        Cow::Owned(wide) => {
+            regex_lite::Regex::new(&wide).map_or(true, |re| re.is_match(user_agent))
+        }
     }
 }
 

@@ -827,10 +827,8 @@ impl Widget {
         // In a later task than the one that built the widget: each stays short on the host
         // page's main thread.
         if let Some(window) = web_sys::window() {
-            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(
-                later.unchecked_ref(),
-                0,
-            );
+            let _ = window
+                .set_timeout_with_callback_and_timeout_and_arguments_0(later.unchecked_ref(), 0);
         }
     }
 
