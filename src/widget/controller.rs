@@ -391,7 +391,12 @@ impl Widget {
         let w = self.clone();
         self.listen(&input, "input", move |_| w.keystroke())?;
         let w = self.clone();
-        self.listen(&input, "blur", move |_| w.typing_stop())?;
+        // `blur` can fire synchronously inside any call that moves focus; handle it after that
+        // call has returned (and released the state).
+        self.listen(&input, "blur", move |_| {
+            let w = w.clone();
+            spawn_local(async move { w.typing_stop() });
+        })?;
         let list = self.state.borrow().view.list.clone();
         let w = self.clone();
         self.listen(&list, "click", move |e| w.on_list_click(&e))?;
@@ -747,19 +752,13 @@ impl Widget {
         let locale = self.state.borrow().locale;
         match answer::form_answer(&m, &values) {
             Ok(v) => {
-                let _ = self
-                    .state
-                    .borrow()
-                    .view
-                    .show_field_errors(mid, &m, &[], locale);
+                let view = self.state.borrow().view.clone();
+                let _ = view.show_field_errors(mid, &m, &[], locale);
                 self.send_answer(mid, v);
             }
             Err(AnswerError::Fields(problems)) => {
-                let _ = self
-                    .state
-                    .borrow()
-                    .view
-                    .show_field_errors(mid, &m, &problems, locale);
+                let view = self.state.borrow().view.clone();
+                let _ = view.show_field_errors(mid, &m, &problems, locale);
             }
             Err(AnswerError::NoSuchChoice) => {}
         }
@@ -863,11 +862,10 @@ impl Widget {
         }
         // Tell the host to resize the iframe first, then show the window.
         self.fire(if now_open { "opened" } else { "closed" }, &JsValue::NULL);
-        {
-            let s = self.state.borrow();
-            if let Err(e) = s.view.set_open(now_open) {
-                web_sys::console::warn_1(&e);
-            }
+        // No borrow held while focus moves: `focus()` fires `blur` on the composer at once.
+        let view = self.state.borrow().view.clone();
+        if let Err(e) = view.set_open(now_open) {
+            web_sys::console::warn_1(&e);
         }
         if now_open {
             self.state.borrow_mut().thread.mark_read();

@@ -20,7 +20,12 @@ pub enum Author {
     Agent,
 }
 
-/// Handles to the widget's elements.
+/// Handles to the widget's elements (cheap to clone: every field is a JS handle).
+///
+/// Clone it out of the widget's state before calling anything that moves focus (`set_open`,
+/// `show_field_errors`): focus changes dispatch `blur`/`focus` events synchronously, and those
+/// handlers borrow the state again.
+#[derive(Clone)]
 pub struct View {
     pub doc: Document,
     pub launcher: HtmlElement,

@@ -3,7 +3,7 @@
 // and this test's own webhook receiver on 127.0.0.1 — subscribed at the backend (`/relay`, signed
 // server-side deliveries) and in evolvySettings.webhooks (`/hook`, the browser's deliveries).
 // Every relayed payload is read back through the crate's model (the wasm module's buildEvent).
-import { test, before, after } from "node:test";
+import { test, before, after, afterEach } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
@@ -40,6 +40,11 @@ after(async () => {
   await backend?.stop();
 });
 
+// An uncaught error in any frame (a wasm trap shows up as "unreachable") fails the test it
+// happened in.
+const pageErrors = [];
+afterEach(() => assert.deepEqual(pageErrors.splice(0), [], "uncaught errors in the page"));
+
 /** The agent API (the platform's application API shape). */
 async function agent(method, p, body) {
   const res = await fetch(`${backend.url}/api/v1/accounts/1${p}`, {
@@ -55,7 +60,7 @@ async function agent(method, p, body) {
 
 async function openDemo(context) {
   const page = await context.newPage();
-  page.on("pageerror", (e) => console.log(`[pageerror] ${e.message}`));
+  page.on("pageerror", (e) => pageErrors.push(e.message));
   if (process.env.E2E_DEBUG) page.on("console", (m) => console.log(`[page] ${m.text()}`));
   await page.addInitScript((hook) => {
     window.evolvySettings = {

@@ -50,7 +50,7 @@ test("a panic disables the widget cleanly; the host page keeps working and hears
 
   // Not "panic": refused, nothing breaks.
   const refused = await frame.evaluate(async () => {
-    const m = await import("./pkg/evolvy_widget.js");
+    const m = await import("./pkg/widget/evolvy_widget.js");
     try {
       m.evolvyDebugPanic("please");
       return "no error";
@@ -64,7 +64,7 @@ test("a panic disables the widget cleanly; the host page keeps working and hears
   // The deliberate panic: the call itself traps (that is the devtools caller's exception, inside
   // the widget's frame), and the module disables itself.
   const trapped = await frame.evaluate(async () => {
-    const m = await import("./pkg/evolvy_widget.js");
+    const m = await import("./pkg/widget/evolvy_widget.js");
     try {
       m.evolvyDebugPanic("panic");
       return "returned";
@@ -92,7 +92,7 @@ test("a panic disables the widget cleanly; the host page keeps working and hears
   await assert.rejects(page.evaluate(() => window.$evolvy.toggle(true)), /disabled after an internal error/);
   await assert.rejects(page.evaluate(() => window.$evolvy.history()), /disabled after an internal error/);
   const direct = await frame.evaluate(async () => {
-    const m = await import("./pkg/evolvy_widget.js");
+    const m = await import("./pkg/widget/evolvy_widget.js");
     const out = [];
     for (const f of [() => m.buildEvent("contact_created", {}), () => m.deriveBrowser("x"), () => m.evolvyDebugPanic("panic")]) {
       try {

@@ -17,7 +17,7 @@ after(async () => {
   await backend?.stop();
 });
 
-const STATIC = /^\/(|demo\.css|demo\.js|favicon\.ico|widget\.html|widget\.css|widget\.js|ua-worker\.js|pkg\/sdk\.min\.js|pkg\/evolvy_widget\.js|pkg\/evolvy_widget_bg\.wasm)$/;
+const STATIC = /^\/(|demo\.css|demo\.js|favicon\.ico|widget\.html|widget\.css|widget\.js|ua-worker\.js|pkg\/sdk\.min\.js|pkg\/(widget\/)?evolvy_widget\.js|pkg\/(widget\/)?evolvy_widget_bg\.wasm)$/;
 
 async function storedEvents() {
   return (await fetch(`${backend.url}/api/v1/events?limit=1000`)).json();
@@ -34,7 +34,7 @@ test("before the visitor opens the chat, only static files are fetched and nothi
   await frame.locator("#evolvy-launcher").waitFor({ timeout: 15_000 });
   // Long enough for the idle start (requestIdleCallback, timeout 4 s) to load the wasm module,
   // derive the user agent in the worker and build the widget; then hover the launcher too.
-  await waitFor(() => requests.some((r) => r.url.endsWith("/pkg/evolvy_widget_bg.wasm")), 15_000, "the wasm module loads on idle");
+  await waitFor(() => requests.some((r) => r.url.endsWith("/pkg/widget/evolvy_widget_bg.wasm")), 15_000, "the wasm module loads on idle");
   await frame.locator("#evolvy-launcher").hover();
   await sleep(3000);
 

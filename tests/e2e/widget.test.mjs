@@ -1,7 +1,7 @@
 // The widget end to end: the demo customer page served by the real local backend
 // (target/debug/evolvy-server on 127.0.0.1), the loader, the widget iframe and the wasm module in
 // headless Chromium; a node receiver stands in for a customer's webhook.
-import { test, before, after } from "node:test";
+import { test, before, after, afterEach } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
@@ -22,10 +22,15 @@ after(async () => {
   await backend?.stop();
 });
 
+// An uncaught error in any frame (a wasm trap shows up as "unreachable") fails the test it
+// happened in.
+const pageErrors = [];
+afterEach(() => assert.deepEqual(pageErrors.splice(0), [], "uncaught errors in the page"));
+
 /** The demo page with the webhook pointed at this test's receiver. */
 async function openDemo(context, pathAndQuery = "/") {
   const page = await context.newPage();
-  page.on("pageerror", (e) => console.log(`[pageerror] ${e.message}`));
+  page.on("pageerror", (e) => pageErrors.push(e.message));
   if (process.env.E2E_DEBUG) page.on("console", (m) => console.log(`[page] ${m.text()}`));
   await page.addInitScript((hook) => {
     window.evolvySettings = {

@@ -7,8 +7,10 @@
 // host page, the widget iframe or the inspector), no element carrying a payload exists in any of
 // those documents, and every message shows its payload as text.
 //
-// The table has one row per surface. Agent-side surfaces are listed as TODO rows below: they need
-// the agent API (branch `agent`), which does not exist on this branch.
+// The table has one row per surface: four where the visitor or host page writes, three where the
+// agent writes through the agent API (message text, every interactive message type with payloads
+// in each of its fields and URLs, an edit); agent rows are also checked on the agent console.
+// Agents' names are not a surface here: the demo's agents are seeded, not editable.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { launch, waitFor, sleep } from "./harness.mjs";
@@ -43,7 +45,7 @@ export const PAYLOADS = [
 const SURFACES = [
   {
     surface: "visitor message content",
-    shownAsText: true,
+    shownAsText: ".message.visitor .bubble",
     async apply(page, frame, payloads) {
       const input = frame.locator("#evolvy-input");
       for (const p of payloads) {
@@ -84,16 +86,134 @@ const SURFACES = [
       }
     },
   },
-  // TODO(agent API, branch `agent`): add these rows once agents can write to a conversation on
-  // this branch; each sends every payload from the agent side, then runs the same checks.
-  //   { surface: "agent message content", ... }     — POST an agent reply with the payload
-  //   { surface: "agent name / avatar URL", ... }    — an agent whose name is the payload
-  //   { surface: "interactive item titles", ... }    — cards / input_select / form items, titles
-  //                                                    and button labels set to the payload
-  //   { surface: "article / link URLs", ... }        — javascript: and data: URLs as link targets
+  {
+    surface: "agent message content",
+    agent: true,
+    shownAsText: ".message.agent .bubble",
+    async apply(page, frame, payloads, conv) {
+      for (const p of payloads) await agent("POST", `/conversations/${conv}/messages`, { content: p });
+      await waitFor(async () => (await frame.locator(".message.agent").count()) >= payloads.length, 20_000, "every agent message shown");
+    },
+  },
+  {
+    surface: "interactive messages (input_select, cards, form, CSAT): every text field and URL",
+    agent: true,
+    async apply(page, frame, payloads, conv) {
+      const url = (p) => (p.startsWith("javascript:") ? p : `javascript:${p}`);
+      const bodies = [
+        { content: payloads[0], content_type: "input_select", content_attributes: { items: payloads.map((p) => ({ title: p, value: p })) } },
+        {
+          content: payloads[1],
+          content_type: "cards",
+          content_attributes: {
+            items: payloads.map((p) => ({
+              title: p,
+              description: p,
+              media_url: `https://example.com/${encodeURIComponent(p)}.png`,
+              actions: [
+                { type: "link", text: p, uri: `https://example.com/?q=${encodeURIComponent(p)}` },
+                { type: "postback", text: p, payload: p },
+              ],
+            })),
+          },
+        },
+        // Script URLs as card links and images: refused by the backend (or, if ever accepted,
+        // never drawn as links: checked below).
+        {
+          content: payloads[5],
+          content_type: "cards",
+          content_attributes: {
+            items: payloads.map((p) => ({
+              title: p,
+              media_url: url(p),
+              actions: [
+                { type: "link", text: p, uri: url(p) },
+                { type: "link", text: p, uri: `data:text/html,${encodeURIComponent(p)}` },
+              ],
+            })),
+          },
+        },
+        {
+          content: payloads[2],
+          content_type: "form",
+          content_attributes: {
+            items: payloads.map((p, i) => ({ name: `f${i}${p}`, label: p, title: p, placeholder: p, type: i % 2 ? "text_area" : "text" })),
+          },
+        },
+        // (`article` messages come from the help center, not the agent API: the wasm test
+        // "hostile agent content" covers their rendering.)
+        { content: payloads[4], content_type: "input_csat" },
+      ];
+      let accepted = 0;
+      for (const b of bodies) {
+        // The backend may refuse a field (naming it); refusing is fine, running is not.
+        try {
+          await agent("POST", `/conversations/${conv}/messages`, b);
+          accepted++;
+        } catch (e) {
+          assert.match(String(e), /: 4\d\d /, "a refusal, not a server error");
+          if (process.env.E2E_DEBUG) console.log(`refused: ${String(e).slice(0, 300)}`);
+        }
+      }
+      assert.ok(accepted >= 4, `the interactive messages accepted (${accepted} of ${bodies.length})`);
+      await waitFor(async () => (await frame.locator(".message.agent").count()) >= accepted, 20_000, "every interactive message shown");
+      // No link in the widget points anywhere but http(s).
+      const hrefs = await frame.locator(".message.agent a[href], .message.agent img[src]").evaluateAll((els) => els.map((e) => e.getAttribute("href") ?? e.getAttribute("src")));
+      for (const h of hrefs) assert.match(h, /^https?:/, `only http(s) links and images: ${h}`);
+      // Click what a visitor would: a postback and a link button, then the first option.
+      const postback = frame.locator(".message.agent button[data-action=postback]").first();
+      if (await postback.count()) await postback.click();
+      const option = frame.locator(".message.agent button[data-action=select]").first();
+      if (await option.count()) await option.click();
+    },
+  },
+  {
+    surface: "an agent's edit of a sent message",
+    agent: true,
+    shownAsText: ".message.agent .bubble",
+    async apply(page, frame, payloads, conv) {
+      const ids = [];
+      for (const [i] of payloads.entries()) ids.push((await agent("POST", `/conversations/${conv}/messages`, { content: `plain ${i}` })).id);
+      for (const [i, p] of payloads.entries()) await agent("PATCH", `/conversations/${conv}/messages/${ids[i]}`, { content: p });
+      await waitFor(async () => {
+        const shown = await frame.locator(".message.agent .bubble").allTextContents();
+        return !shown.some((s) => /^plain \d+$/.test(s.trim())) && shown.length >= payloads.length;
+      }, 20_000, "every edit shown");
+    },
+  },
 ];
 
 let backend, browser;
+const AGENT_TOKEN = "demo-agent-token";
+
+/** The agent API (the platform's application API shape); throws `METHOD path: status body`. */
+async function agent(method, p, body) {
+  const res = await fetch(`${backend.url}/api/v1/accounts/1${p}`, {
+    method,
+    headers: { api_access_token: AGENT_TOKEN, "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(10_000),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${text}`);
+  return text ? JSON.parse(text) : null;
+}
+
+/** The visitor writes once; returns the conversation id the platform gave that message. */
+async function startConversation(frame) {
+  await frame.locator("#evolvy-input").fill("hello");
+  await frame.locator("#evolvy-input").press("Enter");
+  const li = frame.locator(".message.visitor[data-key^='m']").first();
+  await li.waitFor({ timeout: 15_000 });
+  const mid = Number((await li.getAttribute("data-key")).slice(1));
+  let conv;
+  await waitFor(async () => {
+    const rows = await (await fetch(`${backend.url}/api/v1/events?limit=200`)).json();
+    conv = rows.map((r) => r.payload).find((p) => p?.event === "message_created" && p.id === mid)?.conversation?.id;
+    return conv !== undefined;
+  }, 15_000, "the visitor's message reaches the backend");
+  return conv;
+}
 
 before(async () => {
   backend = await startBackend();
@@ -105,12 +225,23 @@ after(async () => {
   await backend?.stop();
 });
 
-/** Elements whose attributes carry a payload, or scripts whose code does, in this document. */
+/**
+ * Elements a payload created or armed, in this document: an event-handler attribute, a URL
+ * attribute with a javascript:/data:/vbscript: URL, a srcdoc, or a script/iframe with payload
+ * code (a payload percent-encoded inside an https URL is inert). A payload held as inert text in an attribute set with setAttribute (aria-label,
+ * placeholder, name, value, title) is text, as the payload itself is in a bubble.
+ */
 function injected() {
   const hits = [];
+  const URL_ATTRS = new Set(["href", "src", "srcdoc", "action", "formaction", "xlink:href", "data", "poster", "background"]);
   for (const el of document.querySelectorAll("*")) {
     for (const a of el.attributes) {
-      if (a.value.includes("__xss") || (/^on/i.test(a.name) && a.value.includes("alert"))) hits.push(`<${el.localName} ${a.name}=…>`);
+      const name = a.name.toLowerCase();
+      const armed =
+        (/^on/.test(name) && (a.value.includes("__xss") || a.value.includes("alert"))) ||
+        (name === "srcdoc" && a.value.includes("__xss")) ||
+        (URL_ATTRS.has(name) && /^[\s\u0000-\u001f]*(javascript|data|vbscript):/i.test(a.value));
+      if (armed) hits.push(`<${el.localName} ${a.name}=…>`);
     }
     if ((el.localName === "script" || el.localName === "iframe") && (el.textContent + (el.getAttribute("srcdoc") || "")).includes("__xss")) {
       hits.push(`<${el.localName}>`);
@@ -160,7 +291,8 @@ for (const row of SURFACES) {
     await frame.locator("#evolvy-launcher").click();
     await frame.locator("#evolvy-window").waitFor({ state: "visible", timeout: 15_000 });
 
-    await row.apply(page, frame, PAYLOADS);
+    const conv = row.agent ? await startConversation(frame) : undefined;
+    await row.apply(page, frame, PAYLOADS, conv);
     if (row.sendAfter) {
       await frame.locator("#evolvy-input").fill("hello");
       await frame.locator("#evolvy-input").press("Enter");
@@ -172,7 +304,7 @@ for (const row of SURFACES) {
     await checkClean(page, row.surface, dialogs, errors);
 
     if (row.shownAsText) {
-      const shown = await frame.locator(".message.visitor .bubble").allTextContents();
+      const shown = await frame.locator(row.shownAsText).allTextContents();
       for (const p of PAYLOADS) {
         const text = p.replaceAll("\u0000", "\ufffd").trim();
         assert.ok(
@@ -189,6 +321,14 @@ for (const row of SURFACES) {
     await page.goto(backend.url + "/inspector");
     await sleep(1500);
     await checkClean(page, `${row.surface} (inspector)`, dialogs, errors);
+    if (row.agent) {
+      // And on the agent console, which shows the conversation's thread.
+      await page.goto(backend.url + "/agent");
+      await sleep(1500);
+      await page.locator("button.conv", { hasText: `#${conv} ·` }).click({ timeout: 10_000 });
+      await sleep(1000);
+      await checkClean(page, `${row.surface} (agent console)`, dialogs, errors);
+    }
     await context.close();
   });
 }
