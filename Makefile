@@ -37,12 +37,15 @@ test-e2e:
 	else echo "no end-to-end tests yet"; fi
 
 ## The npm package in pkg/ (wasm-pack, --target web), plus the script-tag widget's smaller build in
-## pkg/widget/ (no `uaparser-unicode` feature: no regex crate, no name section; see README).
+## pkg/widget/ (no `uaparser-unicode` or `sdk` feature: no regex crate, no npm-only exports, no name
+## section, minified glue; see README).
 pkg: setup
 	wasm-pack build --release --target web --out-dir pkg --out-name evolvy_widget
 	cargo build --release --target wasm32-unknown-unknown --lib -p evolvy-widget --no-default-features
 	wasm-bindgen --target web --remove-name-section --remove-producers-section --out-dir pkg/widget \
 	  target/wasm32-unknown-unknown/release/evolvy_widget.wasm
+	scripts/node_modules/.bin/terser pkg/widget/evolvy_widget.js --module --compress passes=2 --mangle \
+	  -o pkg/widget/evolvy_widget.js
 	scripts/node_modules/.bin/terser www/sdk.js --compress passes=3,unsafe=true,toplevel=true --mangle toplevel=true -o pkg/sdk.min.js
 	@scripts/size.sh pkg/evolvy_widget_bg.wasm pkg/evolvy_widget.js pkg/widget/evolvy_widget_bg.wasm \
 	  pkg/widget/evolvy_widget.js pkg/sdk.min.js

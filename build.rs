@@ -45,8 +45,12 @@ struct Entry(BTreeMap<String, Option<String>>);
 
 type Set = BTreeSet<String>;
 
-/// Ends each clause in a rule's flattened CNF (`Rule::cnf` in src/context/ua.rs).
-const CLAUSE_END: u16 = u16::MAX;
+/// The decoded CNF's markers (src/context/ua.rs): literal ids stay below them.
+const RULE_END: u16 = u16::MAX - 1;
+/// Separates rules' patterns (and JSON) in a category's table; never inside a pattern.
+const RULE_SEP: char = '\0';
+/// Separates rules' replacement records in a category's table.
+const RECORD_SEP: char = '\u{1d}';
 /// Separates a rule's replacement fields (`Rule::replacements`).
 const FIELD_SEP: char = '\u{1f}';
 /// Stands for an absent replacement field.
@@ -371,6 +375,19 @@ fn bucket(b0: u8, b1: u8) -> usize {
     (b0 as usize * 131 + b1 as usize) & (BUCKETS - 1)
 }
 
+/// Appends `v` as an unsigned LEB128 varint.
+fn leb128(out: &mut Vec<u8>, mut v: u32) {
+    loop {
+        let b = (v & 0x7f) as u8;
+        v >>= 7;
+        if v == 0 {
+            out.push(b);
+            return;
+        }
+        out.push(b | 0x80);
+    }
+}
+
 fn main() {
     println!("cargo:rerun-if-changed=uap/regexes.yaml");
     println!("cargo:rerun-if-changed=build.rs");
@@ -471,23 +488,23 @@ fn main() {
     )
     .unwrap();
     writeln!(out, "pub(crate) const BUCKET_COUNT: usize = {BUCKETS};").unwrap();
-    // All literals in one blob, each ending at its `LITERAL_END` entry (no per-literal slices:
-    // half the bytes in the wasm data section).
+    // All literals in one blob, each as long as its `LITERAL_LEN` entry (no per-literal slices
+    // or offsets: pointers and offsets compress far worse than short lengths in the wasm).
     assert!(
-        ordered.len() < usize::from(CLAUSE_END),
-        "literal ids fit in u16"
+        ordered.len() < usize::from(RULE_END),
+        "literal ids fit in u16 below the markers"
     );
     let mut blob = Vec::new();
-    let mut ends = Vec::new();
+    let mut lens = Vec::new();
     for l in &ordered {
         blob.extend_from_slice(l.as_bytes());
-        ends.push(u32::try_from(blob.len()).expect("literal bytes fit in u32"));
+        lens.push(u8::try_from(l.len()).expect("a literal is at most 255 bytes"));
     }
     writeln!(out, "pub(crate) static LITERAL_BYTES: &[u8] = &{blob:?};").unwrap();
     writeln!(
         out,
-        "pub(crate) static LITERAL_END: [u32; {}] = {ends:?};",
-        ends.len()
+        "pub(crate) static LITERAL_LEN: [u8; {}] = {lens:?};",
+        lens.len()
     )
     .unwrap();
     // Single-byte literal of each byte value, u16::MAX when none.
@@ -521,44 +538,81 @@ fn main() {
         BUCKETS + 1
     )
     .unwrap();
+    // Per category: the patterns joined by RULE_SEP, the replacement records joined by
+    // RECORD_SEP, every rule's clauses in one varint table (see below), and with
+    // `uaparser-unicode` the rules' JSON joined by RULE_SEP.
     for ((name, _, _), rules) in categories.iter().zip(&per_category) {
-        writeln!(out, "pub(crate) static {name}: &[Rule] = &[").unwrap();
+        let mut patterns: Vec<&str> = Vec::new();
+        let mut records: Vec<String> = Vec::new();
+        let mut jsons: Vec<&str> = Vec::new();
+        // Per clause its sorted literal ids as LEB128 deltas (the first id + 1), then 0; a rule
+        // ends with one more 0 (an empty clause). A third the size of plain u16 ids compressed.
+        let mut flat: Vec<u8> = Vec::new();
         for (json, pattern, cnf, replacements) in rules {
-            // The rule's JSON only feeds one-rule uaparser parsers (feature `uaparser-unicode`).
-            let json = if exact {
-                format!("json: {json:?}, ")
-            } else {
-                String::new()
-            };
-            // Clauses flattened, each ended by CLAUSE_END.
-            let mut flat: Vec<u16> = Vec::new();
+            assert!(!pattern.contains(RULE_SEP), "a pattern contains RULE_SEP");
+            assert!(!json.contains(RULE_SEP), "a rule's JSON contains RULE_SEP");
+            patterns.push(pattern);
+            jsons.push(json);
             for c in cnf {
-                flat.extend(
-                    c.iter()
-                        .map(|l| u16::try_from(ids[l]).expect("literal ids fit in u16")),
-                );
-                flat.push(CLAUSE_END);
+                let mut sorted: Vec<u32> = c
+                    .iter()
+                    .map(|l| u32::from(u16::try_from(ids[l]).expect("literal ids fit in u16")))
+                    .collect();
+                sorted.sort_unstable();
+                sorted.dedup();
+                assert!(!sorted.is_empty(), "an empty clause");
+                let mut prev: Option<u32> = None;
+                for id in sorted {
+                    leb128(&mut flat, prev.map_or(id + 1, |p| id - p));
+                    prev = Some(id);
+                }
+                flat.push(0);
             }
+            flat.push(0);
             // Replacement fields joined by FIELD_SEP, an absent one written as ABSENT.
             let fields: Vec<&str> = replacements
                 .iter()
                 .map(|r| {
                     let r = r.as_deref().unwrap_or(ABSENT);
                     assert!(
-                        r == ABSENT || !r.contains([FIELD_SEP, ABSENT.chars().next().unwrap()]),
+                        r == ABSENT
+                            || !r.contains([FIELD_SEP, RECORD_SEP, ABSENT.chars().next().unwrap()]),
                         "a replacement contains a separator"
                     );
                     r
                 })
                 .collect();
-            let replacements = fields.join(&FIELD_SEP.to_string());
+            records.push(fields.join(&FIELD_SEP.to_string()));
+        }
+        let sep = RULE_SEP.to_string();
+        writeln!(
+            out,
+            "pub(crate) const {name}_COUNT: usize = {};",
+            rules.len()
+        )
+        .unwrap();
+        writeln!(
+            out,
+            "pub(crate) static {name}_PATTERNS: &str = {:?};",
+            patterns.join(&sep)
+        )
+        .unwrap();
+        writeln!(
+            out,
+            "pub(crate) static {name}_REPLACEMENTS: &str = {:?};",
+            records.join(&RECORD_SEP.to_string())
+        )
+        .unwrap();
+        writeln!(out, "pub(crate) static {name}_CNF: &[u8] = &{flat:?};").unwrap();
+        // The rules' JSON only feeds one-rule uaparser parsers (feature `uaparser-unicode`).
+        if exact {
             writeln!(
                 out,
-                "    Rule {{ {json}pattern: {pattern:?}, cnf: &{flat:?}, replacements: {replacements:?} }},"
+                "pub(crate) static {name}_JSON: &str = {:?};",
+                jsons.join(&sep)
             )
             .unwrap();
         }
-        writeln!(out, "];").unwrap();
     }
     let path =
         PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR is set")).join("uap_tables.rs");

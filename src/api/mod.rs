@@ -7,6 +7,7 @@ use wasm_bindgen::prelude::*;
 
 mod context;
 mod error;
+#[cfg(feature = "sdk")]
 mod model;
 pub mod ua;
 mod widget;
@@ -77,6 +78,8 @@ pub(crate) fn to_js<T: serde::Serialize + ?Sized>(value: &T) -> Result<JsValue, 
         .map_err(|e| JsError::new(&format!("could not convert the result to JS: {e}")).into())
 }
 
+#[cfg(feature = "sdk")]
 mod emitter;
 
+#[cfg(feature = "sdk")]
 pub use emitter::EvolvyEmitter;

@@ -21,7 +21,7 @@ use crate::delivery::queue::MachineConfig;
 use crate::delivery::{
     platform, EmitterConfig, Machine, Notice, Outcome, RequestMode, Send, Target,
 };
-use crate::model::{build_event, EventName, ModelError};
+use crate::model::{build_event, Event, EventName, ModelError};
 
 /// Keepalive requests in flight must stay under the browser's 64 KiB quota; like PostHog, use
 /// at most 0.8 of it.
@@ -36,6 +36,15 @@ pub const HEARTBEAT_MS: u64 = 3_000;
 pub fn build_payload(name: &str, input: Value) -> Result<(EventName, Value), String> {
     let event = build_event(name, input).map_err(|e| e.to_string())?;
     Ok((event.name(), event.to_value()))
+}
+
+/// What the widget API wants and the webhook payload does not carry (the browser's `timestamp`
+/// and `referer_url` of a message): kept for the platform's copy.
+fn widget_extras(input: &Value) -> Vec<(String, Value)> {
+    ["timestamp", "referer_url"]
+        .iter()
+        .filter_map(|k| input.get(*k).map(|v| (k.to_string(), v.clone())))
+        .collect()
 }
 
 fn now() -> u64 {
@@ -197,13 +206,25 @@ impl Emitter {
     /// Builds the payload of `name` and queues one delivery per interested target.
     /// Returns the delivery ids (empty when nobody subscribes to the event).
     pub fn emit(&self, name: &str, input: Value) -> Result<Vec<String>, String> {
-        // The widget API wants what the webhook payload does not carry (the browser's
-        // `timestamp` and `referer_url` of a message): keep them for the platform's copy.
-        let widget_extras: Vec<(String, Value)> = ["timestamp", "referer_url"]
-            .iter()
-            .filter_map(|k| input.get(*k).map(|v| (k.to_string(), v.clone())))
-            .collect();
+        let extras = widget_extras(&input);
         let (event, payload) = build_payload(name, input)?;
+        Ok(self.enqueue(event, payload, extras))
+    }
+
+    /// [`emit`](Self::emit) for an event already built with the model's types (the widget's
+    /// payload builders): nothing to parse or validate again.
+    pub fn emit_event(&self, event: &Event) -> Vec<String> {
+        let payload = event.to_value();
+        let extras = widget_extras(&payload);
+        self.enqueue(event.name(), payload, extras)
+    }
+
+    fn enqueue(
+        &self,
+        event: EventName,
+        payload: Value,
+        widget_extras: Vec<(String, Value)>,
+    ) -> Vec<String> {
         let (ids, notices) = {
             let mut i = self.inner.borrow_mut();
             let webhooks: Vec<Target> = i
@@ -250,7 +271,7 @@ impl Emitter {
         self.persist_soon();
         self.dispatch(notices);
         self.pump();
-        Ok(ids)
+        ids
     }
 
     /// Deliveries still queued.

@@ -1190,13 +1190,9 @@ impl Widget {
             return;
         }
         let (status, ids) = match &emitter {
-            Some(emitter) => match emitter.emit(event.name().as_str(), event.to_value()) {
-                Ok(ids) if ids.is_empty() => ("built".to_string(), ids),
-                Ok(ids) => ("queued".to_string(), ids),
-                Err(e) => {
-                    self.error("emit", &e);
-                    ("failed".to_string(), Vec::new())
-                }
+            Some(emitter) => match emitter.emit_event(event) {
+                ids if ids.is_empty() => ("built".to_string(), ids),
+                ids => ("queued".to_string(), ids),
             },
             None => ("built".to_string(), Vec::new()),
         };

@@ -94,7 +94,7 @@ test("a panic disables the widget cleanly; the host page keeps working and hears
   const direct = await frame.evaluate(async () => {
     const m = await import("./pkg/widget/evolvy_widget.js");
     const out = [];
-    for (const f of [() => m.buildEvent("contact_created", {}), () => m.deriveBrowser("x"), () => m.evolvyDebugPanic("panic")]) {
+    for (const f of [() => m.primeContextCache("x", null, {}), () => m.deriveBrowser("x"), () => m.evolvyDebugPanic("panic")]) {
       try {
         f();
         out.push("ok");
