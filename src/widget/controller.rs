@@ -8,6 +8,7 @@ use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::rc::Rc;
 
+use futures_util::future::{FutureExt, LocalBoxFuture, Shared};
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 use wasm_bindgen::prelude::*;
@@ -68,6 +69,9 @@ pub struct WidgetOptions {
     pub fire: js_sys::Function,
 }
 
+/// A shared `POST /config` request (see [`Widget::ensure_session`]).
+type SessionFuture = Shared<LocalBoxFuture<'static, Result<Session, ApiError>>>;
+
 struct State {
     settings: Settings,
     locale: Locale,
@@ -79,7 +83,14 @@ struct State {
     visitor: Visitor,
     conversation: Option<ConversationFacts>,
     context: Option<VisitorContext>,
+    /// Created at first need or in the task after the widget's (see [`Widget::emitter`]).
     emitter: Option<Emitter>,
+    /// The emitter's configuration until it is created (`None`: no webhooks, or created).
+    emitter_config: Option<Value>,
+    /// The `POST /config` in flight, shared by every caller (see [`Widget::ensure_session`]).
+    session_pending: Option<SessionFuture>,
+    /// Bumped by `reset`: a session request from before it is not kept.
+    session_generation: u32,
     debug: bool,
     dry_run: bool,
     history: VecDeque<HistoryEntry>,
@@ -208,28 +219,11 @@ impl Widget {
                 view.title.set_text_content(Some(title));
             }
         }
-        let emitter = if options.settings.webhooks.is_empty() {
-            None
-        } else {
-            let config = json!({ "webhooks": options.settings.webhooks.iter().map(|w| json!({
+        let emitter_config = (!options.settings.webhooks.is_empty()).then(|| {
+            json!({ "webhooks": options.settings.webhooks.iter().map(|w| json!({
                 "url": w.url, "events": w.events, "simple": w.simple,
-            })).collect::<Vec<_>>() });
-            match Emitter::new(&config) {
-                Ok(e) => Some(e),
-                Err(errors) => {
-                    for e in errors {
-                        fire_raw(
-                            &options.fire,
-                            "error",
-                            &js_of(
-                                &json!({"kind": "config", "message": e.to_string(), "field": e.path}),
-                            ),
-                        );
-                    }
-                    None
-                }
-            }
-        };
+            })).collect::<Vec<_>>() })
+        });
         let session = Session::new(&options.base_url, &options.website_token, locale.code());
         let visitor = session
             .stored
@@ -251,7 +245,10 @@ impl Widget {
                 visitor,
                 conversation: None,
                 context: None,
-                emitter,
+                emitter: None,
+                emitter_config,
+                session_pending: None,
+                session_generation: 0,
                 history: VecDeque::new(),
                 unread: 0,
                 outbox: VecDeque::new(),
@@ -268,8 +265,8 @@ impl Widget {
             })),
         };
         widget.restore_conversation_facts();
-        widget.track_deliveries();
         widget.wire()?;
+        widget.start_emitter_later();
         widget.prepare_context();
         // A returning visitor: the thread so far, then live delivery (unread count while closed).
         if widget.state.borrow().session.has_token() {
@@ -293,12 +290,50 @@ impl Widget {
         self.fire("error", &js_of(&json!({"kind": kind, "message": message})));
     }
 
+    /// The webhook emitter, created on first call: in the task after the widget's own (so each
+    /// stays short on the host page's main thread), or earlier if a payload is ready first. It
+    /// then delivers what an earlier page left queued. `None` without webhooks.
+    fn emitter(&self) -> Option<Emitter> {
+        let config = {
+            let mut s = self.state.borrow_mut();
+            if let Some(e) = &s.emitter {
+                return Some(e.clone());
+            }
+            s.emitter_config.take()?
+        };
+        let emitter = match Emitter::new(&config) {
+            Ok(e) => e,
+            Err(errors) => {
+                for e in errors {
+                    self.fire(
+                        "error",
+                        &js_of(
+                            &json!({"kind": "config", "message": e.to_string(), "field": e.path}),
+                        ),
+                    );
+                }
+                return None;
+            }
+        };
+        self.state.borrow_mut().emitter = Some(emitter.clone());
+        self.track_deliveries(&emitter);
+        Some(emitter)
+    }
+
+    fn start_emitter_later(&self) {
+        let w = self.clone();
+        let later = Closure::once_into_js(move || {
+            w.emitter();
+        });
+        if let Some(window) = web_sys::window() {
+            let _ = window
+                .set_timeout_with_callback_and_timeout_and_arguments_0(later.unchecked_ref(), 0);
+        }
+    }
+
     /// Keeps `$evolvy.history()` statuses current: `delivered` once every webhook took the
     /// payload, `failed` as soon as one gave up.
-    fn track_deliveries(&self) {
-        let Some(emitter) = self.state.borrow().emitter.clone() else {
-            return;
-        };
+    fn track_deliveries(&self, emitter: &Emitter) {
         for kind in ["delivered", "failed"] {
             let state = Rc::downgrade(&self.state);
             let callback = Closure::<dyn FnMut(JsValue)>::new(move |detail: JsValue| {
@@ -875,6 +910,46 @@ impl Widget {
         }
     }
 
+    /// The visitor's session with a contact and token. `POST /config` runs at most once at a
+    /// time, however many callers ask meanwhile (the opening, and a message typed before its
+    /// answer came): one visitor, one contact.
+    async fn ensure_session(&self) -> Result<Session, ApiError> {
+        let pending = {
+            let mut s = self.state.borrow_mut();
+            if s.session.stored.is_some() {
+                return Ok(s.session.clone());
+            }
+            match &s.session_pending {
+                Some(p) => p.clone(),
+                None => {
+                    let mut session = s.session.clone();
+                    let generation = s.session_generation;
+                    let state = Rc::downgrade(&self.state);
+                    let request = async move {
+                        let result = session.ensure().await.map(|_| ());
+                        if let Some(state) = state.upgrade() {
+                            let mut st = state.borrow_mut();
+                            // Done either way: after a failure the next caller tries again.
+                            st.session_pending = None;
+                            if result.is_ok() && st.session_generation == generation {
+                                if let Some(config) = session.stored.as_ref().map(|x| &x.config) {
+                                    st.visitor = st.visitor.with_session(config);
+                                }
+                                st.session = session.clone();
+                            }
+                        }
+                        result.map(|()| session)
+                    }
+                    .boxed_local()
+                    .shared();
+                    s.session_pending = Some(request.clone());
+                    request
+                }
+            }
+        };
+        pending.await
+    }
+
     async fn on_open(&self) {
         // A fresh initiated_at and referer for every opening, as the platform records them.
         let context = match self.fresh_context().await {
@@ -893,20 +968,13 @@ impl Widget {
             self.record(&event, "dry-run", Vec::new());
             return;
         }
-        let mut session = self.state.borrow().session.clone();
-        let ensured = session.ensure().await.map(|s| s.config.clone());
-        let config = match ensured {
-            Ok(c) => c,
+        let session = match self.ensure_session().await {
+            Ok(s) => s,
             Err(e) => {
                 self.error("session", &format!("could not start a chat session: {e}"));
                 return;
             }
         };
-        {
-            let mut s = self.state.borrow_mut();
-            s.session = session.clone();
-            s.visitor = s.visitor.with_session(&config);
-        }
         let request = WidgetEventRequest {
             name: WIDGET_TRIGGERED.into(),
             event_info: context.event_info().into(),
@@ -1098,8 +1166,7 @@ impl Widget {
                 .map_err(|e| ApiError::Body(format!("{e:?}")))?,
         };
         let timestamp: String = js_sys::Date::new_0().to_string().into();
-        let mut session = self.state.borrow().session.clone();
-        session.ensure().await?;
+        let mut session = self.ensure_session().await?;
         let message = WidgetMessageInput {
             content: text.to_string(),
             reply_to: None,
@@ -1181,14 +1248,11 @@ impl Widget {
     /// Records a payload, logs it in debug mode, fires `evolvy:event`, and hands it to the
     /// emitter for the configured webhooks (unless in dry-run).
     fn deliver(&self, event: &Event) {
-        let (dry_run, emitter) = {
-            let s = self.state.borrow();
-            (s.dry_run, s.emitter.clone())
-        };
-        if dry_run {
+        if self.state.borrow().dry_run {
             self.record(event, "dry-run", Vec::new());
             return;
         }
+        let emitter = self.emitter();
         let (status, ids) = match &emitter {
             Some(emitter) => match emitter.emit_event(event) {
                 ids if ids.is_empty() => ("built".to_string(), ids),
@@ -1401,6 +1465,8 @@ impl Widget {
                 s.view.set_typing(None);
                 s.view.set_subtitle(s.locale.text(Text::Subtitle));
                 s.session.forget();
+                s.session_pending = None;
+                s.session_generation = s.session_generation.wrapping_add(1);
                 s.visitor = Visitor::default();
                 s.conversation = None;
                 s.outbox.clear();

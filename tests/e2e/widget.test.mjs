@@ -174,3 +174,40 @@ test("keyboard only: Tab reaches the launcher, Enter opens with focus in the com
   await sleep(50);
   await context.close();
 });
+
+test("a message sent while the session is still being created: one contact, one conversation, live replies arrive", async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  page.on("pageerror", (e) => pageErrors.push(e.message));
+  // A slow network for POST /config (the real backend answers; the answer is held 700 ms), so the
+  // visitor's first message is sent while the opening still waits for its session.
+  const configs = [];
+  await context.route("**/api/v1/widget/config?**", async (route) => {
+    configs.push(route.request().url());
+    await sleep(700);
+    await route.continue();
+  });
+  await page.goto(backend.url + "/");
+  const frame = page.frameLocator("iframe[src*='widget.html']");
+  await frame.locator("#evolvy-launcher").click();
+  const input = frame.locator("#evolvy-input");
+  await input.fill("rápido");
+  await input.press("Enter");
+  const li = frame.locator(".message.visitor[data-key^='m']").first();
+  await li.waitFor({ timeout: 15_000 });
+  const mid = Number((await li.getAttribute("data-key")).slice(1));
+  await sleep(500);
+  assert.equal(configs.length, 1, "one POST /config");
+  const created = (await serverEvents("message_created")).map(payloadOf).find((p) => p.id === mid);
+  assert.ok(created, "the message reached the backend");
+  // The live stream belongs to the same contact: an agent's reply shows up.
+  const res = await fetch(`${backend.url}/api/v1/accounts/1/conversations/${created.conversation.id}/messages`, {
+    method: "POST",
+    headers: { api_access_token: "demo-agent-token", "content-type": "application/json" },
+    body: JSON.stringify({ content: "Resposta" }),
+  });
+  assert.ok(res.ok, `agent reply: ${res.status}`);
+  const reply = await res.json();
+  await frame.locator(`li[data-key='m${reply.id}']`).waitFor({ timeout: 10_000 });
+  await context.close();
+});
