@@ -45,12 +45,6 @@ struct Entry(BTreeMap<String, Option<String>>);
 
 type Set = BTreeSet<String>;
 
-/// The decoded CNF's markers (src/context/ua.rs): literal ids stay below them.
-const RULE_END: u16 = u16::MAX - 1;
-/// Separates rules' patterns (and JSON) in a category's table; never inside a pattern.
-const RULE_SEP: char = '\0';
-/// Separates rules' replacement records in a category's table.
-const RECORD_SEP: char = '\u{1d}';
 /// Separates a rule's replacement fields (`Rule::replacements`).
 const FIELD_SEP: char = '\u{1f}';
 /// Stands for an absent replacement field.
@@ -487,12 +481,18 @@ fn main() {
         "/// A short stable key of the embedded rules, for caches of derived results.\npub const RULES_VERSION: &str = \"uap-core/{hash:016x}\";"
     )
     .unwrap();
+    writeln!(
+        out,
+        "/// [`RULES_VERSION`] and the crate's version: the key of stored derivations.\npub const DERIVATION_VERSION: &str = \"uap-core/{hash:016x}+{}\";",
+        std::env::var("CARGO_PKG_VERSION").expect("cargo sets CARGO_PKG_VERSION")
+    )
+    .unwrap();
     writeln!(out, "pub(crate) const BUCKET_COUNT: usize = {BUCKETS};").unwrap();
     // All literals in one blob, each as long as its `LITERAL_LEN` entry (no per-literal slices
     // or offsets: pointers and offsets compress far worse than short lengths in the wasm).
     assert!(
-        ordered.len() < usize::from(RULE_END),
-        "literal ids fit in u16 below the markers"
+        ordered.len() < usize::from(u16::MAX),
+        "literal ids fit in u16"
     );
     let mut blob = Vec::new();
     let mut lens = Vec::new();
@@ -538,21 +538,26 @@ fn main() {
         BUCKETS + 1
     )
     .unwrap();
-    // Per category: the patterns joined by RULE_SEP, the replacement records joined by
-    // RECORD_SEP, every rule's clauses in one varint table (see below), and with
-    // `uaparser-unicode` the rules' JSON joined by RULE_SEP.
+    // Per category: the patterns concatenated, with each one's length; the replacement
+    // records likewise; every rule's clauses in one varint table (see below); and with
+    // `uaparser-unicode` the rules' JSON, concatenated with lengths. Lengths, not offsets or
+    // per-rule slices: they compress best, and the run-time walk over the rules sums them.
     for ((name, _, _), rules) in categories.iter().zip(&per_category) {
-        let mut patterns: Vec<&str> = Vec::new();
-        let mut records: Vec<String> = Vec::new();
-        let mut jsons: Vec<&str> = Vec::new();
+        let mut patterns = String::new();
+        let mut pattern_len: Vec<u16> = Vec::new();
+        let mut records = String::new();
+        let mut record_len: Vec<u16> = Vec::new();
+        let mut jsons = String::new();
+        let mut json_len: Vec<u16> = Vec::new();
         // Per clause its sorted literal ids as LEB128 deltas (the first id + 1), then 0; a rule
         // ends with one more 0 (an empty clause). A third the size of plain u16 ids compressed.
         let mut flat: Vec<u8> = Vec::new();
+        let len16 = |s: &str| u16::try_from(s.len()).expect("a rule field is under 64 KiB");
         for (json, pattern, cnf, replacements) in rules {
-            assert!(!pattern.contains(RULE_SEP), "a pattern contains RULE_SEP");
-            assert!(!json.contains(RULE_SEP), "a rule's JSON contains RULE_SEP");
-            patterns.push(pattern);
-            jsons.push(json);
+            patterns.push_str(pattern);
+            pattern_len.push(len16(pattern));
+            jsons.push_str(json);
+            json_len.push(len16(json));
             for c in cnf {
                 let mut sorted: Vec<u32> = c
                     .iter()
@@ -575,16 +580,16 @@ fn main() {
                 .map(|r| {
                     let r = r.as_deref().unwrap_or(ABSENT);
                     assert!(
-                        r == ABSENT
-                            || !r.contains([FIELD_SEP, RECORD_SEP, ABSENT.chars().next().unwrap()]),
+                        r == ABSENT || !r.contains([FIELD_SEP, ABSENT.chars().next().unwrap()]),
                         "a replacement contains a separator"
                     );
                     r
                 })
                 .collect();
-            records.push(fields.join(&FIELD_SEP.to_string()));
+            let record = fields.join(&FIELD_SEP.to_string());
+            records.push_str(&record);
+            record_len.push(len16(&record));
         }
-        let sep = RULE_SEP.to_string();
         writeln!(
             out,
             "pub(crate) const {name}_COUNT: usize = {};",
@@ -593,23 +598,31 @@ fn main() {
         .unwrap();
         writeln!(
             out,
-            "pub(crate) static {name}_PATTERNS: &str = {:?};",
-            patterns.join(&sep)
+            "pub(crate) static {name}_PATTERNS: &str = {patterns:?};"
         )
         .unwrap();
         writeln!(
             out,
-            "pub(crate) static {name}_REPLACEMENTS: &str = {:?};",
-            records.join(&RECORD_SEP.to_string())
+            "pub(crate) static {name}_PATTERN_LEN: &[u16] = &{pattern_len:?};"
+        )
+        .unwrap();
+        writeln!(
+            out,
+            "pub(crate) static {name}_REPLACEMENTS: &str = {records:?};"
+        )
+        .unwrap();
+        writeln!(
+            out,
+            "pub(crate) static {name}_REPLACEMENT_LEN: &[u16] = &{record_len:?};"
         )
         .unwrap();
         writeln!(out, "pub(crate) static {name}_CNF: &[u8] = &{flat:?};").unwrap();
         // The rules' JSON only feeds one-rule uaparser parsers (feature `uaparser-unicode`).
         if exact {
+            writeln!(out, "pub(crate) static {name}_JSON: &str = {jsons:?};").unwrap();
             writeln!(
                 out,
-                "pub(crate) static {name}_JSON: &str = {:?};",
-                jsons.join(&sep)
+                "pub(crate) static {name}_JSON_LEN: &[u16] = &{json_len:?};"
             )
             .unwrap();
         }

@@ -5,7 +5,7 @@ use wasm_bindgen::prelude::*;
 use super::error::model_error;
 use crate::model::BrowserInfo;
 use crate::model::ModelError;
-use crate::web::collect::{collect, prime_cache, CollectOptions};
+use crate::web::collect::{collect, hints_key, prime_cache, CollectOptions};
 
 /// Reads the visitor's context from the live browser: `{browser, referer, widget_language,
 /// browser_language, browser_language_tag, languages, initiated_at, timezone, user_agent,
@@ -35,10 +35,11 @@ pub fn prime_context_cache(
     browser: JsValue,
 ) -> Result<(), JsValue> {
     super::alive()?;
-    let hints = super::error::from_js_json(client_hints, "clientHints")?;
+    super::error::from_js_json(client_hints.clone(), "clientHints")?;
+    let key = hints_key(&client_hints);
     super::error::check_depth(&browser, "browser")?;
     let browser: BrowserInfo = serde_wasm_bindgen::from_value(browser)
         .map_err(|e| model_error(&ModelError::new("browser", e.to_string())))?;
-    prime_cache(user_agent, Some(&hints).filter(|h| !h.is_null()), &browser);
+    prime_cache(user_agent, &key, &browser);
     Ok(())
 }

@@ -30,15 +30,14 @@ use std::sync::{Mutex, OnceLock};
 
 use uaparser::{Client, Device, Parser, UserAgent, UserAgentParser, OS};
 
-/// One uap-core rule: views into the tables build.rs generated (see [`Category::rules`]).
+/// One uap-core rule: views into the tables build.rs generated (see [`RuleWalk`]).
+#[derive(Clone, Copy)]
 pub(crate) struct Rule {
     /// The rule as a JSON object, fields as in `regexes.yaml` (for one-rule uaparser parsers).
     #[cfg(feature = "uaparser-unicode")]
     pub json: &'static str,
     /// The pattern uaparser compiles for it (escapes cleaned, `(?flag)` prepended).
     pub pattern: &'static str,
-    /// Necessary literal clauses: ids of literals, each clause ended by [`CLAUSE_END`].
-    pub cnf: &'static [u16],
     /// The rule's replacement fields joined by [`FIELD_SEP`], [`ABSENT`] for a missing one:
     /// `family_replacement`, `v1_replacement`, `v2_replacement`, `v3_replacement` (user agent);
     /// `os_replacement`, `os_v1_replacement`…`os_v3_replacement` (OS); `device_replacement`,
@@ -46,27 +45,12 @@ pub(crate) struct Rule {
     pub replacements: &'static str,
 }
 
-/// Ends a clause in [`Rule::cnf`].
-const CLAUSE_END: u16 = u16::MAX;
-/// Ends a rule's clauses in a category's CNF table.
-const RULE_END: u16 = u16::MAX - 1;
-/// Separates rules in a category's pattern (and JSON) table.
-const RULE_SEP: char = '\0';
-/// Separates rules' replacement records in a category's table.
-const RECORD_SEP: char = '\u{1d}';
 /// Separates [`Rule::replacements`] fields.
 const FIELD_SEP: char = '\u{1f}';
 /// An absent replacement field.
 const ABSENT: &str = "\u{1e}";
 
 impl Rule {
-    /// The rule's clauses: a candidate has a literal of every one.
-    fn clauses(&self) -> impl Iterator<Item = &'static [u16]> {
-        self.cnf
-            .split(|&id| id == CLAUSE_END)
-            .filter(|c| !c.is_empty())
-    }
-
     /// Replacement field `i` (see [`Rule::replacements`]).
     fn replacement(&self, i: usize) -> Option<&'static str> {
         self.replacements
@@ -99,25 +83,106 @@ fn literal_ends() -> &'static [u32] {
     })
 }
 
-/// Literal `id` of the prefilter tables (`ends` from [`literal_ends`]).
-fn literal(ends: &[u32], id: u16) -> &'static [u8] {
-    let end = ends[id as usize] as usize;
-    let start = end - LITERAL_LEN[id as usize] as usize;
-    &LITERAL_BYTES[start..end]
+/// A category's tables as build.rs wrote them: every field concatenated with per-rule lengths,
+/// and the clauses as a LEB128 stream (per clause its sorted literal ids as deltas, the first
+/// id + 1, then a 0; one more 0 ends a rule).
+struct Table {
+    count: usize,
+    patterns: &'static str,
+    pattern_len: &'static [u16],
+    replacements: &'static str,
+    replacement_len: &'static [u16],
+    cnf: &'static [u8],
+    #[cfg(feature = "uaparser-unicode")]
+    json: &'static str,
+    #[cfg(feature = "uaparser-unicode")]
+    json_len: &'static [u16],
 }
 
-/// A category's CNF table decoded into clauses ended by [`CLAUSE_END`] and rules ended by
-/// [`RULE_END`]. build.rs writes, per clause, its sorted literal ids as LEB128 deltas (the first
-/// id + 1) then a 0, and one more 0 after a rule's last clause.
-fn decode_cnf(bytes: &[u8]) -> Vec<u16> {
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut prev: Option<u32> = None;
-    let mut i = 0;
-    while i < bytes.len() {
+macro_rules! table {
+    ($count:ident, $patterns:ident, $pattern_len:ident, $replacements:ident, $replacement_len:ident,
+     $cnf:ident, $json:ident, $json_len:ident) => {
+        Table {
+            count: tables::$count,
+            patterns: tables::$patterns,
+            pattern_len: tables::$pattern_len,
+            replacements: tables::$replacements,
+            replacement_len: tables::$replacement_len,
+            cnf: tables::$cnf,
+            #[cfg(feature = "uaparser-unicode")]
+            json: tables::$json,
+            #[cfg(feature = "uaparser-unicode")]
+            json_len: tables::$json_len,
+        }
+    };
+}
+
+static UA_TABLE: Table = table!(
+    UA_RULES_COUNT,
+    UA_RULES_PATTERNS,
+    UA_RULES_PATTERN_LEN,
+    UA_RULES_REPLACEMENTS,
+    UA_RULES_REPLACEMENT_LEN,
+    UA_RULES_CNF,
+    UA_RULES_JSON,
+    UA_RULES_JSON_LEN
+);
+static OS_TABLE: Table = table!(
+    OS_RULES_COUNT,
+    OS_RULES_PATTERNS,
+    OS_RULES_PATTERN_LEN,
+    OS_RULES_REPLACEMENTS,
+    OS_RULES_REPLACEMENT_LEN,
+    OS_RULES_CNF,
+    OS_RULES_JSON,
+    OS_RULES_JSON_LEN
+);
+static DEVICE_TABLE: Table = table!(
+    DEVICE_RULES_COUNT,
+    DEVICE_RULES_PATTERNS,
+    DEVICE_RULES_PATTERN_LEN,
+    DEVICE_RULES_REPLACEMENTS,
+    DEVICE_RULES_REPLACEMENT_LEN,
+    DEVICE_RULES_CNF,
+    DEVICE_RULES_JSON,
+    DEVICE_RULES_JSON_LEN
+);
+
+/// Walks a category's rules in the file's order, straight over the tables (nothing unpacked or
+/// allocated): with `found`, only the candidates (a literal of every clause present); without,
+/// every rule. Yields each rule's index and fields.
+struct RuleWalk<'a> {
+    table: &'static Table,
+    found: Option<&'a [u64]>,
+    rule: usize,
+    cnf_at: usize,
+    pattern_at: usize,
+    replacement_at: usize,
+    #[cfg(feature = "uaparser-unicode")]
+    json_at: usize,
+}
+
+impl<'a> RuleWalk<'a> {
+    fn new(table: &'static Table, found: Option<&'a [u64]>) -> Self {
+        RuleWalk {
+            table,
+            found,
+            rule: 0,
+            cnf_at: 0,
+            pattern_at: 0,
+            replacement_at: 0,
+            #[cfg(feature = "uaparser-unicode")]
+            json_at: 0,
+        }
+    }
+
+    /// The next LEB128 number of the clause stream (0 at its end).
+    fn varint(&mut self) -> u32 {
+        let cnf = self.table.cnf;
         let mut v = 0u32;
         let mut shift = 0;
-        while let Some(&b) = bytes.get(i) {
-            i += 1;
+        while let Some(&b) = cnf.get(self.cnf_at) {
+            self.cnf_at += 1;
             if shift < 32 {
                 v |= u32::from(b & 0x7f) << shift;
             }
@@ -126,47 +191,83 @@ fn decode_cnf(bytes: &[u8]) -> Vec<u16> {
                 break;
             }
         }
-        match (v, prev) {
-            (0, Some(_)) => {
-                out.push(CLAUSE_END);
-                prev = None;
-            }
-            (0, None) => out.push(RULE_END),
-            (d, p) => {
-                let id = p.map_or(d - 1, |p| p.saturating_add(d));
-                out.push(u16::try_from(id).unwrap_or(CLAUSE_END - 2));
-                prev = Some(id);
+        v
+    }
+
+    /// Reads the current rule's clauses: whether each has a literal in `found`.
+    fn clauses_hold(&mut self, found: &[u64]) -> bool {
+        let mut holds = true;
+        let mut in_clause = false;
+        let mut hit = false;
+        let mut id = 0u32;
+        while self.cnf_at < self.table.cnf.len() {
+            match self.varint() {
+                0 if in_clause => {
+                    holds &= hit;
+                    in_clause = false;
+                    hit = false;
+                }
+                0 => break,
+                delta => {
+                    id = if in_clause {
+                        id.saturating_add(delta)
+                    } else {
+                        delta - 1
+                    };
+                    in_clause = true;
+                    if holds && !hit {
+                        let word = found.get(id as usize / 64).copied().unwrap_or(0);
+                        hit = word & (1 << (id % 64)) != 0;
+                    }
+                }
             }
         }
+        holds
     }
-    out
+
+    /// `len` bytes of `text` from `*at`, moving `*at` past them.
+    fn take(text: &'static str, at: &mut usize, len: u16) -> &'static str {
+        let start = *at;
+        *at += usize::from(len);
+        text.get(start..*at).unwrap_or_default()
+    }
 }
 
-/// A category's rules out of its joined tables (one split each, at first use).
-fn unpack(
-    count: usize,
-    patterns: &'static str,
-    replacements: &'static str,
-    cnf: &'static [u16],
-    #[cfg(feature = "uaparser-unicode")] json: &'static str,
-) -> Vec<Rule> {
-    let mut patterns = patterns.split(RULE_SEP);
-    let mut replacements = replacements.split(RECORD_SEP);
-    let mut cnf = cnf.split(|&id| id == RULE_END);
-    #[cfg(feature = "uaparser-unicode")]
-    let mut json = json.split(RULE_SEP);
-    (0..count)
-        .map(|_| Rule {
-            #[cfg(feature = "uaparser-unicode")]
-            json: json.next().unwrap_or_default(),
-            pattern: patterns.next().unwrap_or_default(),
-            cnf: cnf.next().unwrap_or_default(),
-            replacements: replacements.next().unwrap_or_default(),
-        })
-        .collect()
+impl Iterator for RuleWalk<'_> {
+    type Item = (usize, Rule);
+
+    fn next(&mut self) -> Option<(usize, Rule)> {
+        let t = self.table;
+        while self.rule < t.count {
+            let index = self.rule;
+            self.rule += 1;
+            let holds = match self.found {
+                Some(found) => self.clauses_hold(found),
+                None => {
+                    self.clauses_hold(&[]);
+                    true
+                }
+            };
+            let len = |lens: &[u16]| lens.get(index).copied().unwrap_or(0);
+            let rule = Rule {
+                #[cfg(feature = "uaparser-unicode")]
+                json: Self::take(t.json, &mut self.json_at, len(t.json_len)),
+                pattern: Self::take(t.patterns, &mut self.pattern_at, len(t.pattern_len)),
+                replacements: Self::take(
+                    t.replacements,
+                    &mut self.replacement_at,
+                    len(t.replacement_len),
+                ),
+            };
+            if holds {
+                return Some((index, rule));
+            }
+        }
+        None
+    }
 }
 
-pub use tables::{RULES_HASH, RULES_VERSION};
+pub use tables::{DERIVATION_VERSION, RULES_HASH, RULES_VERSION};
 
 /// The embedded uap-core `regexes.yaml` the tables were generated from (for reference parsers
 /// in tests and benchmarks; the derivation itself never parses it).
@@ -186,47 +287,23 @@ enum Category {
 }
 
 impl Category {
-    /// The category's rules, in the file's order (unpacked from the tables at first use).
-    fn rules(self) -> &'static [Rule] {
-        use tables::*;
-        static UA: OnceLock<Vec<Rule>> = OnceLock::new();
-        static OS: OnceLock<Vec<Rule>> = OnceLock::new();
-        static DEVICE: OnceLock<Vec<Rule>> = OnceLock::new();
-        static UA_CNF: OnceLock<Vec<u16>> = OnceLock::new();
-        static OS_CNF: OnceLock<Vec<u16>> = OnceLock::new();
-        static DEVICE_CNF: OnceLock<Vec<u16>> = OnceLock::new();
+    fn table(self) -> &'static Table {
         match self {
-            Category::UserAgent => UA.get_or_init(|| {
-                unpack(
-                    UA_RULES_COUNT,
-                    UA_RULES_PATTERNS,
-                    UA_RULES_REPLACEMENTS,
-                    UA_CNF.get_or_init(|| decode_cnf(UA_RULES_CNF)),
-                    #[cfg(feature = "uaparser-unicode")]
-                    UA_RULES_JSON,
-                )
-            }),
-            Category::Os => OS.get_or_init(|| {
-                unpack(
-                    OS_RULES_COUNT,
-                    OS_RULES_PATTERNS,
-                    OS_RULES_REPLACEMENTS,
-                    OS_CNF.get_or_init(|| decode_cnf(OS_RULES_CNF)),
-                    #[cfg(feature = "uaparser-unicode")]
-                    OS_RULES_JSON,
-                )
-            }),
-            Category::Device => DEVICE.get_or_init(|| {
-                unpack(
-                    DEVICE_RULES_COUNT,
-                    DEVICE_RULES_PATTERNS,
-                    DEVICE_RULES_REPLACEMENTS,
-                    DEVICE_CNF.get_or_init(|| decode_cnf(DEVICE_RULES_CNF)),
-                    #[cfg(feature = "uaparser-unicode")]
-                    DEVICE_RULES_JSON,
-                )
-            }),
+            Category::UserAgent => &UA_TABLE,
+            Category::Os => &OS_TABLE,
+            Category::Device => &DEVICE_TABLE,
         }
+    }
+
+    /// The category's candidate rules for the literals `found`, in the file's order.
+    fn candidates(self, found: &[u64]) -> RuleWalk<'_> {
+        RuleWalk::new(self.table(), Some(found))
+    }
+
+    /// Every rule of the category, in the file's order.
+    #[cfg(test)]
+    fn rules(self) -> RuleWalk<'static> {
+        RuleWalk::new(self.table(), None)
     }
 
     /// A rule file with `rule` followed by an always-matching sentinel rule.
@@ -246,21 +323,21 @@ impl Category {
     }
 }
 
-/// Rule `index` of `category` compiled by regex-lite; `None` if regex-lite rejects it.
+/// `rule` compiled by regex-lite; `None` if regex-lite rejects it.
 ///
 /// Not kept: a compiled rule carries a search cache of up to ~0.7 MB (counted repetitions such
 /// as `.{0,200}` expand into many states), and one visitor means one user agent, whose result
 /// the per-string cache keeps.
-fn lite_regex(category: Category, index: usize) -> Option<regex_lite::Regex> {
-    regex_lite::Regex::new(category.rules()[index].pattern).ok()
+fn lite_regex(rule: &Rule) -> Option<regex_lite::Regex> {
+    regex_lite::Regex::new(rule.pattern).ok()
 }
 
-/// Whether rule `index` of `category` can match `user_agent`, answered cheaply when the rule has
+/// Whether `rule` can match `user_agent`, answered cheaply when the rule has
 /// long counted repetitions: its pattern with every `{m,n}` (n ≥ [`RELAX_FROM`]) widened to
 /// `{m,}` matches a superset, and compiles many times faster (regex-lite expands each counted
 /// copy into NFA states). `true` means "maybe": the exact pattern decides.
-fn may_match(category: Category, index: usize, user_agent: &str) -> bool {
-    match relaxed(category.rules()[index].pattern) {
+fn may_match(rule: &Rule, user_agent: &str) -> bool {
+    match relaxed(rule.pattern) {
         Cow::Borrowed(_) => true,
         Cow::Owned(wide) => {
             regex_lite::Regex::new(&wide).map_or(true, |re| re.is_match(user_agent))
@@ -334,12 +411,12 @@ static PARSERS_BUILT: AtomicUsize = AtomicUsize::new(0);
 static RESULT_HITS: AtomicUsize = AtomicUsize::new(0);
 static RESULT_MISSES: AtomicUsize = AtomicUsize::new(0);
 
-/// A uaparser parser of rule `index` followed by an always-matching sentinel rule, Unicode on
+/// A uaparser parser of `rule` followed by an always-matching sentinel rule, Unicode on
 /// as in plain uaparser (not kept, like [`lite_regex`]).
 #[cfg(feature = "uaparser-unicode")]
-fn rule_parser(category: Category, index: usize) -> Option<UserAgentParser> {
+fn rule_parser(category: Category, rule: &Rule) -> Option<UserAgentParser> {
     PARSERS_BUILT.fetch_add(1, Ordering::Relaxed);
-    let doc = category.document(category.rules()[index].json);
+    let doc = category.document(rule.json);
     UserAgentParser::try_from(serde_json::from_str(&doc).ok()?).ok()
 }
 
@@ -367,6 +444,7 @@ pub fn normalise(user_agent: &str) -> Vec<u8> {
     out
 }
 
+#[inline(always)]
 fn bucket(b0: u8, b1: u8) -> usize {
     (b0 as usize * 131 + b1 as usize) & (BUCKET_COUNT - 1)
 }
@@ -382,35 +460,35 @@ fn scan(text: &[u8]) -> Vec<u64> {
         }
         let Some(&b1) = text.get(i + 1) else { break };
         let k = bucket(b0, b1);
+        let (first, last) = (BUCKET_START[k], BUCKET_START[k + 1]);
+        if first == last {
+            continue;
+        }
+        // A bucket's literals lie next to each other in LITERAL_BYTES.
         let rest = &text[i..];
-        for id in BUCKET_START[k]..BUCKET_START[k + 1] {
-            if rest.starts_with(literal(ends, id)) {
-                found[id as usize / 64] |= 1 << (id % 64);
+        let first_len = usize::from(LITERAL_LEN[usize::from(first)]);
+        let mut at = ends[usize::from(first)] as usize - first_len;
+        for id in first..last {
+            let len = usize::from(LITERAL_LEN[usize::from(id)]);
+            if rest
+                .get(..len)
+                .is_some_and(|r| Some(r) == LITERAL_BYTES.get(at..at + len))
+            {
+                found[usize::from(id) / 64] |= 1 << (id % 64);
             }
+            at += len;
         }
     }
     found
-}
-
-fn candidates<'a>(rules: &'a [Rule], found: &'a [u64]) -> impl Iterator<Item = usize> + 'a {
-    let has = move |id: u16| found[id as usize / 64] & (1 << (id % 64)) != 0;
-    rules
-        .iter()
-        .enumerate()
-        .filter(move |(_, rule)| {
-            rule.clauses()
-                .all(|clause| clause.iter().any(|&id| has(id)))
-        })
-        .map(|(i, _)| i)
 }
 
 /// How many candidate rules the prefilter leaves for `user_agent`: (user agent, OS, device).
 pub fn candidate_counts(user_agent: &str) -> (usize, usize, usize) {
     let found = scan(&normalise(user_agent));
     (
-        candidates(Category::UserAgent.rules(), &found).count(),
-        candidates(Category::Os.rules(), &found).count(),
-        candidates(Category::Device.rules(), &found).count(),
+        Category::UserAgent.candidates(&found).count(),
+        Category::Os.candidates(&found).count(),
+        Category::Device.candidates(&found).count(),
     )
 }
 
@@ -420,12 +498,12 @@ pub fn candidate_counts(user_agent: &str) -> (usize, usize, usize) {
 pub fn candidate_rules(user_agent: &str) -> Vec<(usize, usize, &'static str)> {
     let found = scan(&normalise(user_agent));
     [Category::UserAgent, Category::Os, Category::Device]
-        .map(Category::rules)
-        .iter()
+        .into_iter()
         .enumerate()
-        .flat_map(|(c, rules)| {
-            candidates(rules, &found)
-                .map(move |i| (c, i, rules[i].pattern))
+        .flat_map(|(c, category)| {
+            category
+                .candidates(&found)
+                .map(move |(i, rule)| (c, i, rule.pattern))
                 .collect::<Vec<_>>()
         })
         .collect()
@@ -498,19 +576,20 @@ fn first_result<T>(
     apply: fn(&Rule, &regex_lite::Captures<'_>) -> Option<T>,
     parse: impl Fn(&UserAgentParser) -> Option<T>,
 ) -> Option<T> {
-    let rules = category.rules();
     #[cfg(feature = "uaparser-unicode")]
     if !user_agent.is_ascii() {
-        return candidates(rules, found).find_map(|i| parse(&rule_parser(category, i)?));
+        return category
+            .candidates(found)
+            .find_map(|(_, rule)| parse(&rule_parser(category, &rule)?));
     }
     #[cfg(not(feature = "uaparser-unicode"))]
     let _ = parse;
-    candidates(rules, found).find_map(|i| {
-        if !may_match(category, i, user_agent) {
+    category.candidates(found).find_map(|(_, rule)| {
+        if !may_match(&rule, user_agent) {
             return None;
         }
-        let re = lite_regex(category, i)?;
-        re.captures(user_agent).and_then(|c| apply(&rules[i], &c))
+        let re = lite_regex(&rule)?;
+        re.captures(user_agent).and_then(|c| apply(&rule, &c))
     })
 }
 
@@ -685,45 +764,30 @@ mod tests {
     /// Every rule goes through regex-lite on ASCII text: none silently falls back to a
     /// regex-crate parser (which would cost tens of milliseconds cold in a browser).
     #[test]
-    fn tables_unpack_into_exactly_the_files_rules() {
-        use super::tables::*;
-        let counts = [
-            (
-                Category::UserAgent,
-                UA_RULES_COUNT,
-                UA_RULES_PATTERNS,
-                UA_RULES_REPLACEMENTS,
-                UA_RULES_CNF,
-            ),
-            (
-                Category::Os,
-                OS_RULES_COUNT,
-                OS_RULES_PATTERNS,
-                OS_RULES_REPLACEMENTS,
-                OS_RULES_CNF,
-            ),
-            (
-                Category::Device,
-                DEVICE_RULES_COUNT,
-                DEVICE_RULES_PATTERNS,
-                DEVICE_RULES_REPLACEMENTS,
-                DEVICE_RULES_CNF,
-            ),
-        ];
-        for (category, count, patterns, replacements, cnf) in counts {
-            assert!(count > 100);
-            assert_eq!(patterns.split(RULE_SEP).count(), count);
-            assert_eq!(replacements.split(RECORD_SEP).count(), count);
-            let cnf = decode_cnf(cnf);
-            assert_eq!(cnf.iter().filter(|&&id| id == RULE_END).count(), count);
-            assert_eq!(cnf.last(), Some(&RULE_END));
-            assert!(cnf
+    fn tables_walk_to_exactly_the_files_rules() {
+        for category in [Category::UserAgent, Category::Os, Category::Device] {
+            let t = category.table();
+            assert!(t.count > 100);
+            assert_eq!(t.pattern_len.len(), t.count);
+            assert_eq!(t.replacement_len.len(), t.count);
+            let sum = |lens: &[u16]| lens.iter().map(|&l| usize::from(l)).sum::<usize>();
+            assert_eq!(sum(t.pattern_len), t.patterns.len());
+            assert_eq!(sum(t.replacement_len), t.replacements.len());
+            // Every rule ends with an empty clause: the walk consumes the stream exactly.
+            let mut walk = category.rules();
+            let rules: Vec<(usize, Rule)> = walk.by_ref().collect();
+            assert_eq!(rules.len(), t.count);
+            assert_eq!(walk.cnf_at, t.cnf.len());
+            assert_eq!(walk.pattern_at, t.patterns.len());
+            assert!(rules
                 .iter()
-                .all(|&id| id >= RULE_END || usize::from(id) < LITERAL_LEN.len()));
-            let rules = category.rules();
-            assert_eq!(rules.len(), count);
-            assert!(rules.iter().all(|r| !r.pattern.is_empty()));
-            assert!(rules.iter().all(|r| !r.cnf.contains(&RULE_END)));
+                .enumerate()
+                .all(|(i, (j, r))| i == *j && !r.pattern.is_empty()));
+            // With every literal present every rule is a candidate; with none, only rules
+            // without clauses.
+            let all = vec![u64::MAX; LITERAL_LEN.len().div_ceil(64)];
+            assert_eq!(category.candidates(&all).count(), t.count);
+            assert!(category.candidates(&[]).count() < t.count / 10);
         }
         assert_eq!(literal_ends().len(), LITERAL_LEN.len());
         assert_eq!(
@@ -735,9 +799,9 @@ mod tests {
     #[test]
     fn regex_lite_compiles_every_rule() {
         for category in [Category::UserAgent, Category::Os, Category::Device] {
-            for (i, rule) in category.rules().iter().enumerate() {
+            for (i, rule) in category.rules() {
                 assert!(
-                    lite_regex(category, i).is_some(),
+                    lite_regex(&rule).is_some(),
                     "regex-lite rejects rule {i}: {}",
                     rule.pattern
                 );
@@ -765,7 +829,7 @@ mod tests {
     #[test]
     fn relaxed_rules_compile() {
         for category in [Category::UserAgent, Category::Os, Category::Device] {
-            for rule in category.rules() {
+            for (_, rule) in category.rules() {
                 if let Cow::Owned(wide) = relaxed(rule.pattern) {
                     assert!(regex_lite::Regex::new(&wide).is_ok(), "{wide}");
                 }

@@ -85,12 +85,62 @@ impl VisitorContext {
     }
 }
 
-#[derive(Serialize, Deserialize)]
-struct CacheEntry {
-    rules: String,
-    ua: String,
-    hints: String,
-    browser: BrowserInfo,
+/// The cache entry's fields, in order: a format marker, the rules version, the UA string, the
+/// hints key, then the five [`BrowserInfo`] fields, joined by this separator. Plain text, not
+/// JSON: a later page load reads it before anything else in the module has run, and splitting a
+/// string costs far less to compile and run cold than a JSON parser.
+const CACHE_SEP: char = '\u{1f}';
+const CACHE_FORMAT: &str = "2";
+
+/// A cached derivation for `user_agent` and `hints_key` in `text`, if it is one.
+fn cached_browser(text: &str, user_agent: &str, hints_key: &str) -> Option<BrowserInfo> {
+    let mut f = text.split(CACHE_SEP);
+    let mut next = || f.next();
+    if next()? != CACHE_FORMAT || next()? != cache_version() || next()? != user_agent {
+        return None;
+    }
+    if next()? != hints_key {
+        return None;
+    }
+    let browser = BrowserInfo {
+        browser_name: next()?.to_string(),
+        browser_version: next()?.to_string(),
+        device_name: next()?.to_string(),
+        platform_name: next()?.to_string(),
+        platform_version: next()?.to_string(),
+    };
+    next().is_none().then_some(browser)
+}
+
+/// The cache text of a derivation; `None` when a field holds the separator (nothing is cached).
+fn cache_text(user_agent: &str, hints_key: &str, b: &BrowserInfo) -> Option<String> {
+    let fields = [
+        CACHE_FORMAT,
+        cache_version(),
+        user_agent,
+        hints_key,
+        &b.browser_name,
+        &b.browser_version,
+        &b.device_name,
+        &b.platform_name,
+        &b.platform_version,
+    ];
+    if fields.iter().any(|f| f.contains(CACHE_SEP)) {
+        return None;
+    }
+    Some(fields.join(&CACHE_SEP.to_string()))
+}
+
+/// The cache key of a hints object: its JSON text as the browser writes it (`JSON.stringify`,
+/// the property order `getHighEntropyValues` gave); `""` without hints.
+pub fn hints_key(hints: &JsValue) -> String {
+    if hints.is_undefined() || hints.is_null() {
+        return String::new();
+    }
+    js_sys::JSON::stringify(hints)
+        .ok()
+        .and_then(|s| s.as_string())
+        .unwrap_or_default()
 }
 
 fn window() -> Result<web_sys::Window, JsValue> {
@@ -103,12 +153,14 @@ pub async fn collect(options: CollectOptions) -> Result<VisitorContext, JsValue>
     let navigator = window.navigator();
     let user_agent = navigator.user_agent().unwrap_or_default();
     let timeout = options.hints_timeout_ms.unwrap_or(250).min(5000);
-    let (client_hints, client_hints_status) = read_client_hints(&window, timeout).await;
+    let (raw_hints, client_hints_status) = read_client_hints(&window, timeout).await;
+    let key = raw_hints.as_ref().map(hints_key).unwrap_or_default();
+    let client_hints = raw_hints.and_then(|v| serde_wasm_bindgen::from_value::<Value>(v).ok());
 
     let started = now_ms(&window);
     let use_cache = options.cache.unwrap_or(true);
     let (browser, derived_from_cache) =
-        derive_cached(&window, &user_agent, client_hints.as_ref(), use_cache);
+        derive_cached(&window, &user_agent, client_hints.as_ref(), &key, use_cache);
     let derive_ms = now_ms(&window) - started;
 
     let browser_language_tag = navigator.language().unwrap_or_default();
@@ -157,8 +209,8 @@ fn timezone() -> String {
 }
 
 /// What a cached derivation depends on: the rules and this crate's derivation code.
-fn cache_version() -> String {
-    format!("{}+{}", context::ua::RULES_VERSION, crate::VERSION)
+fn cache_version() -> &'static str {
+    context::ua::DERIVATION_VERSION
 }
 
 /// Derives the browser fields, through the localStorage cache when allowed.
@@ -166,9 +218,9 @@ fn derive_cached(
     window: &web_sys::Window,
     user_agent: &str,
     raw_hints: Option<&Value>,
+    hints_key: &str,
     use_cache: bool,
 ) -> (BrowserInfo, bool) {
-    let hints_key = raw_hints.map(|h| h.to_string()).unwrap_or_default();
     let storage = if use_cache {
         window.local_storage().ok().flatten()
     } else {
@@ -176,13 +228,8 @@ fn derive_cached(
     };
     if let Some(storage) = &storage {
         if let Ok(Some(text)) = storage.get_item(CACHE_KEY) {
-            if let Ok(entry) = serde_json::from_str::<CacheEntry>(&text) {
-                if entry.rules == cache_version()
-                    && entry.ua == user_agent
-                    && entry.hints == hints_key
-                {
-                    return (entry.browser, true);
-                }
+            if let Some(browser) = cached_browser(&text, user_agent, hints_key) {
+                return (browser, true);
             }
         }
     }
@@ -197,16 +244,10 @@ fn derive_cached(
 fn store_cache_entry(
     storage: &web_sys::Storage,
     user_agent: &str,
-    hints_key: String,
+    hints_key: &str,
     browser: &BrowserInfo,
 ) {
-    let entry = CacheEntry {
-        rules: cache_version(),
-        ua: user_agent.to_string(),
-        hints: hints_key,
-        browser: browser.clone(),
-    };
-    if let Ok(text) = serde_json::to_string(&entry) {
+    if let Some(text) = cache_text(user_agent, hints_key, browser) {
         // A full or blocked storage only costs the next page load a derivation.
         let _ = storage.set_item(CACHE_KEY, &text);
     }
@@ -214,11 +255,11 @@ fn store_cache_entry(
 
 /// Stores a derivation made elsewhere (the widget derives in a Worker, off the main thread), so
 /// that the next [`collect`] with the same UA and hints is a cache hit.
-pub fn prime_cache(user_agent: &str, raw_hints: Option<&Value>, browser: &BrowserInfo) {
+/// `hints_key` is [`hints_key`] of the hints the derivation used.
+pub fn prime_cache(user_agent: &str, hints_key: &str, browser: &BrowserInfo) {
     let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) else {
         return;
     };
-    let hints_key = raw_hints.map(|h| h.to_string()).unwrap_or_default();
     store_cache_entry(&storage, user_agent, hints_key, browser);
 }
 
@@ -226,7 +267,7 @@ pub fn prime_cache(user_agent: &str, raw_hints: Option<&Value>, browser: &Browse
 async fn read_client_hints(
     window: &web_sys::Window,
     timeout_ms: u32,
-) -> (Option<Value>, &'static str) {
+) -> (Option<JsValue>, &'static str) {
     let navigator = window.navigator();
     let Ok(uad) = js_sys::Reflect::get(&navigator, &"userAgentData".into()) else {
         return (None, "unavailable");
@@ -256,10 +297,7 @@ async fn read_client_hints(
     let race = js_sys::Promise::race(&js_sys::Array::of2(&promise, &timer));
     match JsFuture::from(race).await {
         Ok(v) if v.is_undefined() => (None, "timeout"),
-        Ok(v) => match serde_wasm_bindgen::from_value::<Value>(v) {
-            Ok(json) => (Some(json), "ok"),
-            Err(_) => (None, "error"),
-        },
-        Err(_) => (None, "error"),
+        Ok(v) if v.is_object() => (Some(v), "ok"),
+        _ => (None, "error"),
     }
 }
