@@ -7,6 +7,25 @@ import os from "node:os";
 import path from "node:path";
 import { repoRoot, pkgDir, waitFor } from "./harness.mjs";
 
+/** The demo agent's token (server default `AGENT_TOKEN`). */
+export const AGENT_TOKEN = "demo-agent-token";
+
+/**
+ * One call to the backend's agent API (the platform's application API shape) at `baseUrl`:
+ * the parsed JSON answer, or an Error `METHOD path: status body`.
+ */
+export async function agentApi(baseUrl, method, p, body) {
+  const res = await fetch(`${baseUrl}/api/v1/accounts/1${p}`, {
+    method,
+    headers: { api_access_token: AGENT_TOKEN, "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(10_000),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${text}`);
+  return text ? JSON.parse(text) : null;
+}
+
 async function freePort() {
   const server = net.createServer();
   await new Promise((ok) => server.listen(0, "127.0.0.1", ok));

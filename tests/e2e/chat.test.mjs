@@ -8,9 +8,8 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { launch, Receiver, waitFor, sleep, pkgDir } from "./harness.mjs";
-import { startBackend } from "./backend.mjs";
+import { startBackend, agentApi } from "./backend.mjs";
 
-const AGENT_TOKEN = "demo-agent-token";
 const ALL_EVENTS = [
   "conversation_created", "conversation_updated", "conversation_status_changed", "message_created",
   "message_updated", "webwidget_triggered", "contact_created", "contact_updated",
@@ -45,18 +44,8 @@ after(async () => {
 const pageErrors = [];
 afterEach(() => assert.deepEqual(pageErrors.splice(0), [], "uncaught errors in the page"));
 
-/** The agent API (the platform's application API shape). */
-async function agent(method, p, body) {
-  const res = await fetch(`${backend.url}/api/v1/accounts/1${p}`, {
-    method,
-    headers: { api_access_token: AGENT_TOKEN, "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(10_000),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${text}`);
-  return text ? JSON.parse(text) : null;
-}
+/** The agent API, on the backend running now (it is restarted in one test). */
+const agent = (method, p, body) => agentApi(backend.url, method, p, body);
 
 async function openDemo(context) {
   const page = await context.newPage();

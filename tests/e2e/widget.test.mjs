@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { launch, Receiver, waitFor, sleep } from "./harness.mjs";
-import { startBackend } from "./backend.mjs";
+import { startBackend, agentApi } from "./backend.mjs";
 
 let backend, receiver, browser;
 
@@ -201,13 +201,7 @@ test("a message sent while the session is still being created: one contact, one 
   const created = (await serverEvents("message_created")).map(payloadOf).find((p) => p.id === mid);
   assert.ok(created, "the message reached the backend");
   // The live stream belongs to the same contact: an agent's reply shows up.
-  const res = await fetch(`${backend.url}/api/v1/accounts/1/conversations/${created.conversation.id}/messages`, {
-    method: "POST",
-    headers: { api_access_token: "demo-agent-token", "content-type": "application/json" },
-    body: JSON.stringify({ content: "Resposta" }),
-  });
-  assert.ok(res.ok, `agent reply: ${res.status}`);
-  const reply = await res.json();
+  const reply = await agentApi(backend.url, "POST", `/conversations/${created.conversation.id}/messages`, { content: "Resposta" });
   await frame.locator(`li[data-key='m${reply.id}']`).waitFor({ timeout: 10_000 });
   await context.close();
 });

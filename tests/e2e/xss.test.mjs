@@ -14,7 +14,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { launch, waitFor, sleep } from "./harness.mjs";
-import { startBackend } from "./backend.mjs";
+import { startBackend, agentApi } from "./backend.mjs";
 
 // Each payload, if it ever ran, sets top.__xss (the iframe is same-origin with the demo page here)
 // and its own window's __xss, and opens a dialog.
@@ -184,20 +184,9 @@ const SURFACES = [
 ];
 
 let backend, browser;
-const AGENT_TOKEN = "demo-agent-token";
 
-/** The agent API (the platform's application API shape); throws `METHOD path: status body`. */
-async function agent(method, p, body) {
-  const res = await fetch(`${backend.url}/api/v1/accounts/1${p}`, {
-    method,
-    headers: { api_access_token: AGENT_TOKEN, "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(10_000),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${text}`);
-  return text ? JSON.parse(text) : null;
-}
+/** The agent API of this suite's backend. */
+const agent = (method, p, body) => agentApi(backend.url, method, p, body);
 
 /** The visitor writes once; returns the conversation id the platform gave that message. */
 async function startConversation(frame) {
