@@ -3,6 +3,7 @@
 //
 //   cd bench && npm install && node ua.mjs            # builds the release wasm first
 //   node ua.mjs --no-build                            # reuse bench/.out/pkg
+//   node ua.mjs --rounds 3                            # every UA in 3 fresh pages (less noise)
 //
 // For each of the ~20 user agents in uas.json: a FRESH browser context and page (no shared HTTP
 // or code cache), wasm fetched and instantiated, that user agent derived once (cold), then a
@@ -21,6 +22,8 @@ const root = resolve(here, '..');
 const out = join(here, '.out', 'pkg');
 const uas = JSON.parse(readFileSync(join(here, 'uas.json'), 'utf8'));
 const args = process.argv.slice(2);
+const roundsAt = args.indexOf('--rounds');
+const rounds = roundsAt >= 0 ? Math.max(1, Number(args[roundsAt + 1]) || 1) : 1;
 
 if (!args.includes('--no-build') || !existsSync(join(out, 'evolvy_widget_bg.wasm'))) {
   console.error('building release wasm…');
@@ -113,7 +116,7 @@ const browser = await chromium.launch({
 });
 const rows = [];
 try {
-  for (let i = 0; i < uas.length; i++) {
+  for (let round = 0; round < rounds; round++) for (let i = 0; i < uas.length; i++) {
     // The context's navigator.userAgent is the list's UA, for collectContext's cache.
     const context = await browser.newContext({ userAgent: uas[i] });
     const p = await context.newPage();
@@ -125,7 +128,7 @@ try {
     const l = await later.waitForFunction(() => window.__result, null, { timeout: 60_000 }).then((h) => h.jsonValue());
     await context.close();
     if (l.error) throw new Error(`UA ${i}, later page: ${l.error}`);
-    rows.push({ i, ...r, later_ms: l.later_ms, later_cached: l.later_cached, storage_open_ms: l.storage_open_ms });
+    rows.push({ round, i, ...r, later_ms: l.later_ms, later_cached: l.later_cached, storage_open_ms: l.storage_open_ms });
   }
 } finally {
   await browser.close();
@@ -136,10 +139,10 @@ const med = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.flo
 const p95 = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(s.length * 0.95))]; };
 const f = (x, d = 2) => x.toFixed(d);
 const mb = (x) => (x / 1048576).toFixed(2);
-console.log(`\nderiveBrowser (wasm, uaparser + prefilter) vs ua-parser-js ${JSON.parse(readFileSync(join(here, 'node_modules/ua-parser-js/package.json'))).version}, headless ${browser.version?.() ?? 'Chromium'}, ${uas.length} fresh pages\n`);
+console.log(`\nderiveBrowser (wasm, uaparser + prefilter) vs ua-parser-js ${JSON.parse(readFileSync(join(here, 'node_modules/ua-parser-js/package.json'))).version}, headless ${browser.version?.() ?? 'Chromium'}, ${rows.length} fresh pages (${uas.length} UAs × ${rounds} round${rounds > 1 ? 's' : ''}; the first round below)\n`);
 console.log('| # | browser / platform / device (deriveBrowser) | init ms | cold derive ms | 2nd derive ms | mem growth MB | ua-parser-js cold ms |');
 console.log('|---|---|---|---|---|---|---|');
-for (const r of rows) {
+for (const r of rows.filter((row) => row.round === 0)) {
   const d = r.result;
   console.log(`| ${r.i} | ${d.browser_name} ${d.browser_version} / ${d.platform_name} ${d.platform_version} / ${d.device_name} | ${f(r.init_ms, 1)} | ${f(r.cold_ms)} | ${f(r.second_ms)} | ${mb(r.mem_total)} | ${f(r.js_cold_ms)} |`);
 }

@@ -5,6 +5,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::context::{self, hints::ClientHints};
+use crate::model::BrowserInfo;
 
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
     value
@@ -47,7 +48,28 @@ pub fn derive_browser(user_agent: &str, client_hints: JsValue) -> Result<JsValue
         })?;
         Some(hints)
     };
-    to_js(&context::derive_browser(user_agent, hints.as_ref()))
+    Ok(browser_to_js(&context::derive_browser(
+        user_agent,
+        hints.as_ref(),
+    )))
+}
+
+/// The same object `to_js` gives for a [`BrowserInfo`], built directly: on a fresh page
+/// `deriveBrowser` is usually the module's first call, and the generic serializer's code is
+/// then compiled for five strings.
+fn browser_to_js(b: &BrowserInfo) -> JsValue {
+    let object = js_sys::Object::new();
+    for (key, value) in [
+        ("browser_name", &b.browser_name),
+        ("browser_version", &b.browser_version),
+        ("device_name", &b.device_name),
+        ("platform_name", &b.platform_name),
+        ("platform_version", &b.platform_version),
+    ] {
+        // Setting a property on a fresh plain object cannot fail.
+        let _ = js_sys::Reflect::set(&object, &JsValue::from_str(key), &JsValue::from_str(value));
+    }
+    object.into()
 }
 
 /// Counters of the User-Agent parser's caches: `{parsers_built, result_hits, result_misses,

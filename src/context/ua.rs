@@ -224,13 +224,6 @@ impl<'a> RuleWalk<'a> {
         }
         holds
     }
-
-    /// `len` bytes of `text` from `*at`, moving `*at` past them.
-    fn take(text: &'static str, at: &mut usize, len: u16) -> &'static str {
-        let start = *at;
-        *at += usize::from(len);
-        text.get(start..*at).unwrap_or_default()
-    }
 }
 
 impl Iterator for RuleWalk<'_> {
@@ -248,18 +241,30 @@ impl Iterator for RuleWalk<'_> {
                     true
                 }
             };
-            let len = |lens: &[u16]| lens.get(index).copied().unwrap_or(0);
-            let rule = Rule {
-                #[cfg(feature = "uaparser-unicode")]
-                json: Self::take(t.json, &mut self.json_at, len(t.json_len)),
-                pattern: Self::take(t.patterns, &mut self.pattern_at, len(t.pattern_len)),
-                replacements: Self::take(
-                    t.replacements,
-                    &mut self.replacement_at,
-                    len(t.replacement_len),
-                ),
-            };
+            let len = |lens: &[u16]| usize::from(lens.get(index).copied().unwrap_or(0));
+            let (pattern_at, replacement_at) = (self.pattern_at, self.replacement_at);
+            self.pattern_at += len(t.pattern_len);
+            self.replacement_at += len(t.replacement_len);
+            #[cfg(feature = "uaparser-unicode")]
+            let json_at = self.json_at;
+            #[cfg(feature = "uaparser-unicode")]
+            {
+                self.json_at += len(t.json_len);
+            }
+            // Only a candidate's fields are sliced (a `str` slice checks char boundaries).
             if holds {
+                let rule = Rule {
+                    #[cfg(feature = "uaparser-unicode")]
+                    json: t.json.get(json_at..self.json_at).unwrap_or_default(),
+                    pattern: t
+                        .patterns
+                        .get(pattern_at..self.pattern_at)
+                        .unwrap_or_default(),
+                    replacements: t
+                        .replacements
+                        .get(replacement_at..self.replacement_at)
+                        .unwrap_or_default(),
+                };
                 return Some((index, rule));
             }
         }

@@ -322,13 +322,9 @@ impl Widget {
 
     fn start_emitter_later(&self) {
         let w = self.clone();
-        let later = Closure::once_into_js(move || {
+        after_ms(0, move || {
             w.emitter();
         });
-        if let Some(window) = web_sys::window() {
-            let _ = window
-                .set_timeout_with_callback_and_timeout_and_arguments_0(later.unchecked_ref(), 0);
-        }
     }
 
     /// Keeps `$evolvy.history()` statuses current: `delivered` once every webhook took the
@@ -850,20 +846,15 @@ impl Widget {
         });
     }
 
-    /// Derives the context ahead of need, in idle time, so opening never waits on it.
+    /// Derives the context ahead of need, in idle time, so opening never waits on it: in a later
+    /// task than the one that built the widget (each stays short on the host page's main thread).
     fn prepare_context(&self) {
         let w = self.clone();
-        let later = Closure::once_into_js(move || {
+        after_ms(0, move || {
             spawn_local(async move {
                 let _ = w.fresh_context().await;
             })
         });
-        // In a later task than the one that built the widget: each stays short on the host
-        // page's main thread.
-        if let Some(window) = web_sys::window() {
-            let _ = window
-                .set_timeout_with_callback_and_timeout_and_arguments_0(later.unchecked_ref(), 0);
-        }
     }
 
     fn collect_options(&self) -> CollectOptions {
@@ -1137,13 +1128,7 @@ impl Widget {
                         );
                         w.state.borrow_mut().sending = false;
                         let again = w.clone();
-                        let cb = Closure::once_into_js(move || again.pump());
-                        if let Some(window) = web_sys::window() {
-                            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(
-                                cb.unchecked_ref(),
-                                delay as i32,
-                            );
-                        }
+                        after_ms(u64::from(delay), move || again.pump());
                         return;
                     }
                     Err(e) => {
@@ -1208,10 +1193,9 @@ impl Widget {
                 });
                 let facts = {
                     let mut s = self.state.borrow_mut();
+                    // The visitor already carries the session's ids (`ensure_session`, or the
+                    // stored session at start).
                     s.session = session;
-                    if let Some(config) = s.session.stored.as_ref().map(|x| x.config.clone()) {
-                        s.visitor = s.visitor.with_session(&config);
-                    }
                     let facts = ConversationFacts {
                         id: response.id,
                         created_at: first.created_at,
