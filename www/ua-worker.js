@@ -1,5 +1,8 @@
-// Derives the visitor's browser in a Worker, off every main thread: the widget's iframe then finds
-// the result in its storage cache (primeContextCache) instead of running the UA rules itself.
+// Off every main thread: compiles the widget's wasm module and hands it to the widget's iframe
+// (which then only instantiates it: no streaming compilation on the host page's thread, and the
+// code compiled here while deriving is shared with it), then derives the visitor's browser; the
+// iframe finds the result in its storage cache (primeContextCache) instead of running the UA
+// rules itself.
 //
 // The widget's build (pkg/widget/) leaves the regex crate out and applies the uap-core rules with
 // regex-lite, exact for ASCII user agents (all real ones). A user agent with other characters is
@@ -12,11 +15,25 @@ self.onmessage = async () => {
     // in Chromium); ICU is per process, so doing it here spares the page's main thread, where the
     // widget reads the time zone and formats message times.
     new Intl.DateTimeFormat().resolvedOptions();
+    const widgetWasm = new URL("./pkg/widget/evolvy_widget_bg.wasm", import.meta.url);
+    let compiled = null;
+    try {
+      compiled = await WebAssembly.compileStreaming(fetch(widgetWasm)).catch(async () =>
+        // A server that does not label it application/wasm.
+        WebAssembly.compile(await (await fetch(widgetWasm)).arrayBuffer()),
+      );
+    } catch {
+      compiled = null;
+    }
+    self.postMessage({ module: compiled });
     const ua = navigator.userAgent;
     // eslint-disable-next-line no-control-regex
-    const base = /^[\x00-\x7f]*$/.test(ua) ? "./pkg/widget/" : "./pkg/";
+    const ascii = /^[\x00-\x7f]*$/.test(ua);
+    const base = ascii ? "./pkg/widget/" : "./pkg/";
     const mod = await import(new URL(base + "evolvy_widget.js", import.meta.url).href);
-    await mod.default({ module_or_path: new URL(base + "evolvy_widget_bg.wasm", import.meta.url) });
+    await mod.default({
+      module_or_path: ascii && compiled ? compiled : new URL(base + "evolvy_widget_bg.wasm", import.meta.url),
+    });
     let hints = null;
     try {
       hints = navigator.userAgentData ? await navigator.userAgentData.getHighEntropyValues(HINTS) : null;

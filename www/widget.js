@@ -37,24 +37,41 @@ function fire(name, detail) {
   toHost({ t: "fire", n: name, v: detail });
 }
 
-// The User-Agent derivation runs in a Worker; the result primes the widget's storage cache.
-function deriveOffThread() {
-  return new Promise((resolve) => {
-    let worker;
-    const done = (value) => {
-      worker?.terminate();
-      resolve(value);
-    };
-    try {
-      worker = new Worker(new URL("./ua-worker.js", import.meta.url), { type: "module" });
-    } catch {
-      return resolve(null);
+// A Worker compiles the wasm module (the page then only instantiates it) and derives the visitor's
+// browser; the result primes the widget's storage cache. `module` resolves to null when the Worker
+// cannot help (blocked, failed, or no module within 15 s) and the page compiles it itself;
+// `derived` to null when no result came within 3 s (the widget then derives when it needs to).
+function startWorker() {
+  let onModule;
+  let onDerived;
+  const module = new Promise((resolve) => (onModule = resolve));
+  const derived = new Promise((resolve) => (onDerived = resolve));
+  let worker;
+  const finish = () => {
+    onModule(null);
+    onDerived(null);
+    worker?.terminate();
+  };
+  try {
+    worker = new Worker(new URL("./ua-worker.js", import.meta.url), { type: "module" });
+  } catch {
+    finish();
+    return { module, derived };
+  }
+  worker.onmessage = (event) => {
+    const data = event.data || {};
+    if ("module" in data) {
+      onModule(data.module instanceof WebAssembly.Module ? data.module : null);
+      return;
     }
-    worker.onmessage = (event) => done(event.data && !event.data.error ? event.data : null);
-    worker.onerror = () => done(null);
-    setTimeout(() => done(null), 3000);
-    worker.postMessage("derive");
-  });
+    onDerived(data.error ? null : data);
+    finish();
+  };
+  worker.onerror = finish;
+  setTimeout(() => onDerived(null), 3000);
+  setTimeout(finish, 15000);
+  worker.postMessage("derive");
+  return { module, derived };
 }
 
 const nextTask = () => new Promise((resolve) => setTimeout(resolve, 0));
@@ -63,10 +80,11 @@ async function start() {
   if (broken) throw broken;
   if (!starting) {
     starting = (async () => {
-      const derived = deriveOffThread();
+      const worker = startWorker();
       const mod = await import("./pkg/widget/evolvy_widget.js");
-      await mod.default({ module_or_path: new URL("./pkg/widget/evolvy_widget_bg.wasm", import.meta.url) });
-      const result = await derived;
+      const compiled = await worker.module;
+      await mod.default({ module_or_path: compiled || new URL("./pkg/widget/evolvy_widget_bg.wasm", import.meta.url) });
+      const result = await worker.derived;
       // Separate tasks for priming the cache and building the widget: no long task on the page.
       await nextTask();
       if (result) {
