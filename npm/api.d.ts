@@ -231,6 +231,13 @@ export class Widget {
   call(method: string, args: unknown[]): Promise<unknown>;
 }
 
+/**
+ * @internal Checks `window.evolvySettings` as `new Widget` reads them: throws the `Error` the
+ * widget would report (it then runs with the defaults). The iframe calls it one task before
+ * building the widget.
+ */
+export function checkWidgetSettings(settings: Record<string, unknown> | null | undefined): void;
+
 /** @internal Runs once when the module is instantiated (`init` calls it): routes panics to the console. */
 export function start(): void;
 /**

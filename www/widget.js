@@ -96,6 +96,15 @@ async function start() {
       }
       await initReady;
       await nextTask();
+      // The settings in a task of their own (the browser compiles that code on first use), then
+      // the widget in the next: each stays short on the page's main thread. A bad setting is
+      // reported by the widget itself.
+      try {
+        mod.checkWidgetSettings(init.settings || {});
+      } catch {
+        // reported below
+      }
+      await nextTask();
       widget = new mod.Widget({
         baseUrl: location.origin,
         websiteToken: init.token || "",

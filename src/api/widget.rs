@@ -22,6 +22,22 @@ fn string_field(config: &JsValue, name: &str) -> Result<String, JsValue> {
         .ok_or_else(|| model_error(&ModelError::new(name, "must be a string")))
 }
 
+/// `window.evolvySettings` as the widget reads them.
+fn parse_settings(settings: JsValue) -> Result<Settings, JsValue> {
+    from_js_json(settings, "evolvySettings")
+        .and_then(|v| Settings::from_value(v).map_err(|e| model_error(&e)))
+}
+
+/// Checks `window.evolvySettings` as `new Widget` reads them: throws the error the widget would
+/// report (and then run with the defaults), else returns nothing. The widget's bootstrap calls it
+/// one task before building the widget, so the browser compiles the settings code in a task of
+/// its own and neither stays long on the page's main thread.
+#[wasm_bindgen(js_name = checkWidgetSettings)]
+pub fn check_widget_settings(settings: JsValue) -> Result<(), JsValue> {
+    super::alive()?;
+    parse_settings(settings).map(|_| ())
+}
+
 #[wasm_bindgen]
 impl Widget {
     /// `new Widget({baseUrl, websiteToken, settings, hostHref, fire})`: builds the widget into this
@@ -42,9 +58,7 @@ impl Widget {
         let settings_js =
             js_sys::Reflect::get(&config, &"settings".into()).unwrap_or(JsValue::NULL);
         // A bad setting must not take the chat down: report it and run with the defaults.
-        let settings = match from_js_json(settings_js, "evolvySettings")
-            .and_then(|v| Settings::from_value(v).map_err(|e| model_error(&e)))
-        {
+        let settings = match parse_settings(settings_js) {
             Ok(s) => s,
             Err(error) => {
                 let message = js_sys::Reflect::get(&error, &"message".into())
