@@ -58,13 +58,22 @@ pub fn derive_browser(user_agent: &str, client_hints: JsValue) -> Result<JsValue
 /// `deriveBrowser` is usually the module's first call, and the generic serializer's code is
 /// then compiled for five strings.
 fn browser_to_js(b: &BrowserInfo) -> JsValue {
+    // Destructured without `..`: a field added to BrowserInfo fails to compile here instead of
+    // silently missing from `deriveBrowser`'s result.
+    let BrowserInfo {
+        browser_name,
+        browser_version,
+        device_name,
+        platform_name,
+        platform_version,
+    } = b;
     let object = js_sys::Object::new();
     for (key, value) in [
-        ("browser_name", &b.browser_name),
-        ("browser_version", &b.browser_version),
-        ("device_name", &b.device_name),
-        ("platform_name", &b.platform_name),
-        ("platform_version", &b.platform_version),
+        ("browser_name", browser_name),
+        ("browser_version", browser_version),
+        ("device_name", device_name),
+        ("platform_name", platform_name),
+        ("platform_version", platform_version),
     ] {
         // Setting a property on a fresh plain object cannot fail.
         let _ = js_sys::Reflect::set(&object, &JsValue::from_str(key), &JsValue::from_str(value));
