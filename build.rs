@@ -22,7 +22,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-use regex_syntax::hir::{Class, Hir, HirKind, Look};
+use regex_syntax::hir::{Class, Hir, HirKind, Look, Repetition};
 use serde::Deserialize;
 
 /// At most this many strings in an enumerated set (class members, concatenation products).
@@ -542,7 +542,29 @@ fn main() {
     // records likewise; every rule's clauses in one varint table (see below); and with
     // `uaparser-unicode` the rules' JSON, concatenated with lengths. Lengths, not offsets or
     // per-rule slices: they compress best, and the run-time walk over the rules sums them.
-    for ((name, _, _), rules) in categories.iter().zip(&per_category) {
+    let mut classes: BTreeMap<ClassBits, u8> = BTreeMap::new();
+    for ((name, what, _), rules) in categories.iter().zip(&per_category) {
+        let mut programs: Vec<u8> = Vec::new();
+        let mut program_len: Vec<u16> = Vec::new();
+        for (index, (_, pattern, _, _)) in rules.iter().enumerate() {
+            let hir = regex_syntax::Parser::new()
+                .parse(pattern)
+                .unwrap_or_else(|e| panic!("{what} rule {index} does not parse: {e}"));
+            let program = Program::compile(&hir, &mut classes)
+                .unwrap_or_else(|e| panic!("{what} rule {index} does not compile: {e}"));
+            programs.extend_from_slice(&program);
+            program_len.push(u16::try_from(program.len()).expect("a program is under 64 KiB"));
+        }
+        writeln!(
+            out,
+            "pub(crate) static {name}_PROGRAMS: &[u8] = &{programs:?};"
+        )
+        .unwrap();
+        writeln!(
+            out,
+            "pub(crate) static {name}_PROGRAM_LEN: &[u16] = &{program_len:?};"
+        )
+        .unwrap();
         let mut patterns = String::new();
         let mut pattern_len: Vec<u16> = Vec::new();
         let mut records = String::new();
@@ -627,7 +649,338 @@ fn main() {
             .unwrap();
         }
     }
+    // The character classes the programs use, by id: ASCII bitmap (low, high 64 bits) and
+    // whether every non-ASCII character is in the class.
+    let mut by_id: Vec<(&ClassBits, &u8)> = classes.iter().collect();
+    by_id.sort_by_key(|(_, id)| **id);
+    let rows: Vec<String> = by_id
+        .iter()
+        .map(|(c, _)| {
+            format!(
+                "({}, {}, {})",
+                c.bits as u64,
+                (c.bits >> 64) as u64,
+                c.non_ascii
+            )
+        })
+        .collect();
+    writeln!(
+        out,
+        "pub(crate) static CLASSES: &[(u64, u64, bool)] = &[{}];",
+        rows.join(", ")
+    )
+    .unwrap();
     let path =
         PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR is set")).join("uap_tables.rs");
     std::fs::write(path, out).expect("OUT_DIR is writable");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rule programs: each rule's regex compiled here, once, into a compact program that
+// `src/context/rule_program.rs` runs with a bounded backtracker (no regex parsed or compiled at
+// run time). The format is documented there; these opcodes must match it.
+
+const OP_MATCH: u8 = 0x00;
+const OP_BYTE: u8 = 0x01;
+const OP_CLASS: u8 = 0x02;
+const OP_SPLIT: u8 = 0x03;
+const OP_SPLIT_JUMP: u8 = 0x04;
+const OP_JUMP: u8 = 0x05;
+const OP_SAVE: u8 = 0x06;
+const OP_START: u8 = 0x07;
+const OP_END: u8 = 0x08;
+const OP_WORD: u8 = 0x09;
+const OP_NOT_WORD: u8 = 0x0a;
+const OP_REPEAT: u8 = 0x0b;
+const OP_REPEAT_LAZY: u8 = 0x0c;
+const OP_REPEAT_WIDE: u8 = 0x0d;
+const OP_REPEAT_LAZY_WIDE: u8 = 0x0e;
+/// `SAVE s` in one byte for slots under 16.
+const OP_SAVE_SHORT: u8 = 0x10;
+const OP_ALTS: u8 = 0x0f;
+/// A repetition's maximum meaning "unbounded".
+const UNBOUNDED: u16 = 0xffff;
+
+/// A character class as the run-time matcher sees it: which ASCII characters are in it, and
+/// whether every non-ASCII character is (`.`, `[^;]`). On ASCII text (the only text these
+/// programs decide for with `uaparser-unicode`) this equals the Unicode class.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct ClassBits {
+    bits: u128,
+    non_ascii: bool,
+}
+
+impl ClassBits {
+    fn of(class: &Class) -> Result<ClassBits, String> {
+        let Class::Unicode(class) = class else {
+            return Err("a byte class".into());
+        };
+        let mut bits = 0u128;
+        // The first non-ASCII scalar value not yet known to be in the class.
+        let mut next = 0x80u32;
+        for r in class.ranges() {
+            let (start, end) = (u32::from(r.start()), u32::from(r.end()));
+            for b in start..=end.min(0x7f) {
+                bits |= 1 << b;
+            }
+            let start = if start == 0xe000 && next == 0xd800 {
+                next
+            } else {
+                start
+            };
+            if end >= 0x80 && start <= next {
+                next = next.max(end + 1);
+            }
+        }
+        Ok(ClassBits {
+            bits,
+            non_ascii: next > 0x10ffff,
+        })
+    }
+}
+
+/// The ASCII letter a class stands for in a case-insensitive pattern, if it is one (`[Kk]`, or
+/// `(?i)k`'s `[Kk\u{212A}]` on ASCII text).
+fn folded_letter(class: &ClassBits) -> Option<u8> {
+    (b'a'..=b'z').find(|&l| !class.non_ascii && class.bits == (1 << l | 1 << (l - 32)))
+}
+
+/// `hir` as text units when it is plain text: printable ASCII bytes as themselves,
+/// case-insensitive letters as `0x80 | letter`.
+fn text_units(hir: &Hir) -> Option<Vec<u8>> {
+    match hir.kind() {
+        HirKind::Empty => Some(Vec::new()),
+        HirKind::Literal(lit) => lit
+            .0
+            .iter()
+            .map(|&b| (0x20..0x7f).contains(&b).then_some(b))
+            .collect(),
+        HirKind::Class(c) => Some(vec![0x80 | folded_letter(&ClassBits::of(c).ok()?)?]),
+        HirKind::Concat(hirs) => hirs
+            .iter()
+            .map(text_units)
+            .collect::<Option<Vec<_>>>()
+            .map(|v| v.concat()),
+        _ => None,
+    }
+}
+
+/// One rule's program under construction.
+struct Program<'a> {
+    code: Vec<u8>,
+    classes: &'a mut BTreeMap<ClassBits, u8>,
+}
+
+impl<'a> Program<'a> {
+    /// The program of `hir`: the number of capture slots, the body, `MATCH` (group 0's slots are
+    /// set by the matcher).
+    fn compile(hir: &Hir, classes: &'a mut BTreeMap<ClassBits, u8>) -> Result<Vec<u8>, String> {
+        let groups = hir.properties().explicit_captures_len() + 1;
+        let slots = u8::try_from(2 * groups).map_err(|_| "too many groups")?;
+        let mut p = Program {
+            code: vec![slots],
+            classes,
+        };
+        p.emit(hir)?;
+        p.code.push(OP_MATCH);
+        u16::try_from(p.code.len()).map_err(|_| "a program over 64 KiB")?;
+        Ok(p.code)
+    }
+
+    fn class(&mut self, c: ClassBits) -> Result<u8, String> {
+        let next = self.classes.len();
+        match self.classes.get(&c) {
+            Some(&id) => Ok(id),
+            None => {
+                let id = u8::try_from(next).map_err(|_| "over 256 distinct classes")?;
+                self.classes.insert(c, id);
+                Ok(id)
+            }
+        }
+    }
+
+    fn save(&mut self, slot: u8) {
+        if slot < 16 {
+            self.code.push(OP_SAVE_SHORT | slot);
+        } else {
+            self.code.extend([OP_SAVE, slot]);
+        }
+    }
+
+    /// Emits a jump-like instruction with a placeholder target; returns where to patch.
+    fn jump(&mut self, op: u8) -> usize {
+        self.code.extend([op, 0, 0]);
+        self.code.len() - 2
+    }
+
+    /// Sets the target of the jump-like instruction whose operand is at `at`: stored relative
+    /// to the instruction (small numbers, which compress far better than absolute offsets).
+    fn patch(&mut self, at: usize, target: usize) -> Result<(), String> {
+        let relative = target as i64 - (at as i64 - 1);
+        let t = i16::try_from(relative).map_err(|_| "a jump over 32 KiB")?;
+        self.code[at..at + 2].copy_from_slice(&t.to_le_bytes());
+        Ok(())
+    }
+
+    fn emit(&mut self, hir: &Hir) -> Result<(), String> {
+        match hir.kind() {
+            HirKind::Empty => {}
+            HirKind::Literal(lit) => {
+                for &b in lit.0.iter() {
+                    if (0x20..0x7f).contains(&b) {
+                        self.code.push(b);
+                    } else {
+                        self.code.extend([OP_BYTE, b]);
+                    }
+                }
+            }
+            HirKind::Class(c) => {
+                let class = ClassBits::of(c)?;
+                match folded_letter(&class) {
+                    // `(?i)` letters, the bulk of case-insensitive rules: one byte.
+                    Some(l) => self.code.push(0x80 | l),
+                    _ => {
+                        let id = self.class(class)?;
+                        self.code.extend([OP_CLASS, id]);
+                    }
+                }
+            }
+            HirKind::Look(look) => self.code.push(match look {
+                Look::Start => OP_START,
+                Look::End => OP_END,
+                Look::WordUnicode | Look::WordAscii => OP_WORD,
+                Look::WordUnicodeNegate | Look::WordAsciiNegate => OP_NOT_WORD,
+                other => return Err(format!("unsupported assertion {other:?}")),
+            }),
+            HirKind::Repetition(r) => self.repetition(r)?,
+            HirKind::Capture(c) => {
+                let slot = u8::try_from(2 * c.index).map_err(|_| "too many groups")?;
+                self.save(slot);
+                self.emit(&c.sub)?;
+                self.save(slot + 1);
+            }
+            HirKind::Concat(hirs) => {
+                for h in hirs {
+                    self.emit(h)?;
+                }
+            }
+            HirKind::Alternation(alts) => {
+                // Alternatives that are all plain text (e.g. a list of model names): one ALTS
+                // instruction, each alternative prefixed by its length.
+                let texts: Option<Vec<Vec<u8>>> = alts.iter().map(text_units).collect();
+                if let Some(texts) =
+                    texts.filter(|t| t.len() < 256 && t.iter().all(|u| u.len() < 256))
+                {
+                    self.code.extend([OP_ALTS, texts.len() as u8]);
+                    for units in texts {
+                        self.code.push(units.len() as u8);
+                        self.code.extend(units);
+                    }
+                    return Ok(());
+                }
+                let mut to_end = Vec::new();
+                for (i, alt) in alts.iter().enumerate() {
+                    if i + 1 == alts.len() {
+                        self.emit(alt)?;
+                    } else {
+                        let split = self.jump(OP_SPLIT);
+                        self.emit(alt)?;
+                        to_end.push(self.jump(OP_JUMP));
+                        self.patch(split, self.code.len())?;
+                    }
+                }
+                for at in to_end {
+                    self.patch(at, self.code.len())?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// `sub{min,max}`: one REPEAT instruction when `sub` is a single character (the common
+    /// `[^;]+`, `.{0,200}`); otherwise copies of `sub` joined by splits.
+    fn repetition(&mut self, r: &Repetition) -> Result<(), String> {
+        let single = match r.sub.kind() {
+            HirKind::Class(c) => Some(ClassBits::of(c)?),
+            HirKind::Literal(l) if l.0.len() == 1 && l.0[0] < 0x80 => Some(ClassBits {
+                bits: 1 << l.0[0],
+                non_ascii: false,
+            }),
+            _ => None,
+        };
+        let min = u16::try_from(r.min).ok().filter(|&m| m < UNBOUNDED);
+        let max = match r.max {
+            None => Some(UNBOUNDED),
+            Some(m) => u16::try_from(m).ok().filter(|&m| m < UNBOUNDED),
+        };
+        if let (Some(class), Some(min), Some(max)) = (single, min, max) {
+            let id = self.class(class)?;
+            // Bounds in a byte each (255 = unbounded) when they fit, else in a u16 each.
+            let narrow = |b: u16| {
+                if b == UNBOUNDED {
+                    Some(0xff)
+                } else {
+                    u8::try_from(b).ok().filter(|&b| b < 0xff)
+                }
+            };
+            match (narrow(min), narrow(max)) {
+                (Some(min), Some(max)) => {
+                    let op = if r.greedy { OP_REPEAT } else { OP_REPEAT_LAZY };
+                    self.code.extend([op, id, min, max]);
+                }
+                _ => {
+                    let op = if r.greedy {
+                        OP_REPEAT_WIDE
+                    } else {
+                        OP_REPEAT_LAZY_WIDE
+                    };
+                    self.code.extend([op, id]);
+                    self.code.extend(min.to_le_bytes());
+                    self.code.extend(max.to_le_bytes());
+                }
+            }
+            return Ok(());
+        }
+        // Greedy prefers entering `sub` (again), lazy prefers going on: a split forward past
+        // `sub` tries the next instruction first when greedy, a split back to `sub` its target.
+        let (forward, backward) = if r.greedy {
+            (OP_SPLIT, OP_SPLIT_JUMP)
+        } else {
+            (OP_SPLIT_JUMP, OP_SPLIT)
+        };
+        match r.max {
+            None if r.min > 0 => {
+                for _ in 1..r.min {
+                    self.emit(&r.sub)?;
+                }
+                let top = self.code.len();
+                self.emit(&r.sub)?;
+                // Back to `top` (greedy: first) or on.
+                let back = self.jump(backward);
+                self.patch(back, top)?;
+            }
+            None => {
+                let top = self.code.len();
+                let split = self.jump(forward);
+                self.emit(&r.sub)?;
+                let back = self.jump(OP_JUMP);
+                self.patch(back, top)?;
+                self.patch(split, self.code.len())?;
+            }
+            Some(max) => {
+                for _ in 0..r.min {
+                    self.emit(&r.sub)?;
+                }
+                let mut splits = Vec::new();
+                for _ in r.min..max {
+                    splits.push(self.jump(forward));
+                    self.emit(&r.sub)?;
+                }
+                for at in splits {
+                    self.patch(at, self.code.len())?;
+                }
+            }
+        }
+        Ok(())
+    }
 }

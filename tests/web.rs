@@ -235,3 +235,19 @@ fn widget_view_renders_hostile_agent_content_safely() {
         1
     );
 }
+
+/// Form field patterns are checked by the browser's own RegExp, as an `<input pattern>` is:
+/// whole-value matches, the `v` flag's syntax (Unicode property classes), and a pattern that
+/// does not compile leaves the field unchecked.
+#[wasm_bindgen_test]
+fn form_patterns_are_checked_like_an_input_pattern() {
+    use evolvy_widget::widget::answer::pattern_matches;
+
+    assert_eq!(pattern_matches(r"\d{5}-\d{3}", "01310-100"), Some(true));
+    assert_eq!(pattern_matches(r"\d{5}-\d{3}", "01310-1000"), Some(false));
+    assert_eq!(pattern_matches("[a-z]+", "abc"), Some(true));
+    assert_eq!(pattern_matches("[a-z]+", "ABC"), Some(false));
+    assert_eq!(pattern_matches("a|b", "ab"), Some(false));
+    assert_eq!(pattern_matches(r"\p{L}+", "Conceição"), Some(true));
+    assert_eq!(pattern_matches("(", "x"), None);
+}

@@ -103,6 +103,38 @@ fn looks_like_email(s: &str) -> bool {
         && !domain.contains('@')
 }
 
+/// Whether `value` as a whole matches a form field's `pattern`; `None` when the pattern does not
+/// compile (the field is then not checked against it).
+///
+/// In the browser this is the browser's own check for an `<input pattern>`: a JavaScript
+/// `RegExp` of `^(?:pattern)$` with the `v` flag (`u` where `v` is unknown), the language the
+/// platform's forms are written in. Natively (tests, tools) regex-lite stands in for it.
+#[cfg(target_arch = "wasm32")]
+pub fn pattern_matches(pattern: &str, value: &str) -> Option<bool> {
+    let source = format!("^(?:{pattern})$");
+    // `new RegExp` throws on a bad pattern or an unknown flag.
+    let compile = |flags: &str| {
+        let ctor: js_sys::Function = js_sys::Reflect::get(&js_sys::global(), &"RegExp".into())
+            .ok()?
+            .into();
+        let args = js_sys::Array::of2(&source.as_str().into(), &flags.into());
+        let re = js_sys::Reflect::construct(&ctor, &args).ok()?;
+        Some(wasm_bindgen::JsCast::unchecked_into::<js_sys::RegExp>(re))
+    };
+    compile("v")
+        .or_else(|| compile("u"))
+        .map(|re| re.test(value))
+}
+
+/// Whether `value` as a whole matches a form field's `pattern` (regex-lite standing in for the
+/// browser's `RegExp`, see the wasm build's version); `None` when the pattern does not compile.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn pattern_matches(pattern: &str, value: &str) -> Option<bool> {
+    regex_lite::Regex::new(&format!("^(?:{pattern})$"))
+        .ok()
+        .map(|re| re.is_match(value))
+}
+
 /// `submitted_values` of a form: `[{name, value}]` in the form's order, for every named field;
 /// `values` are what the visitor entered, by field name. Validates required fields, email and
 /// number fields, select options and `pattern` (a whole-value match).
@@ -141,8 +173,8 @@ pub fn form_answer(m: &WidgetMessage, values: &[(String, String)]) -> Result<Val
                     .pattern
                     .as_deref()
                     .filter(|p| !p.is_empty())
-                    .and_then(|p| regex_lite::Regex::new(&format!("^(?:{p})$")).ok())
-                    .filter(|re| !re.is_match(&value))
+                    .and_then(|p| pattern_matches(p, &value))
+                    .filter(|matches| !matches)
                     .map(|_| FieldProblem::Invalid),
             }
         };
