@@ -865,26 +865,34 @@ impl<'a> Program<'a> {
                 }
             }
             HirKind::Alternation(alts) => {
-                // Alternatives that are all plain text (e.g. a list of model names): one ALTS
-                // instruction, each alternative prefixed by its length.
-                let texts: Option<Vec<Vec<u8>>> = alts.iter().map(text_units).collect();
-                if let Some(texts) =
-                    texts.filter(|t| t.len() < 256 && t.iter().all(|u| u.len() < 256))
-                {
-                    self.code.extend([OP_ALTS, texts.len() as u8]);
-                    for units in texts {
-                        self.code.push(units.len() as u8);
-                        self.code.extend(units);
+                // Runs of consecutive alternatives that are plain text (e.g. a list of model
+                // names) become one ALTS instruction each, every alternative prefixed by its
+                // length; the runs and any other alternatives are joined by splits, in order.
+                let mut choices: Vec<Result<Vec<Vec<u8>>, &Hir>> = Vec::new();
+                for alt in alts {
+                    match text_units(alt).filter(|u| u.len() < 256) {
+                        Some(units) => match choices.last_mut() {
+                            Some(Ok(run)) if run.len() < 255 => run.push(units),
+                            _ => choices.push(Ok(vec![units])),
+                        },
+                        None => choices.push(Err(alt)),
                     }
-                    return Ok(());
                 }
                 let mut to_end = Vec::new();
-                for (i, alt) in alts.iter().enumerate() {
-                    if i + 1 == alts.len() {
-                        self.emit(alt)?;
-                    } else {
-                        let split = self.jump(OP_SPLIT);
-                        self.emit(alt)?;
+                let last = choices.len() - 1;
+                for (i, choice) in choices.into_iter().enumerate() {
+                    let split = (i < last).then(|| self.jump(OP_SPLIT));
+                    match choice {
+                        Ok(run) => {
+                            self.code.extend([OP_ALTS, run.len() as u8]);
+                            for units in run {
+                                self.code.push(units.len() as u8);
+                                self.code.extend(units);
+                            }
+                        }
+                        Err(alt) => self.emit(alt)?,
+                    }
+                    if let Some(split) = split {
                         to_end.push(self.jump(OP_JUMP));
                         self.patch(split, self.code.len())?;
                     }

@@ -32,8 +32,9 @@
 //! | `REPEAT c min max`, `REPEAT_LAZY c min max` | `c{min,max}` greedy / lazy, max 255 = unbounded |
 //! | `REPEAT_WIDE c min max`, `REPEAT_LAZY_WIDE c min max` | the same with `u16` bounds, max `0xffff` = unbounded |
 //!
-//! The search is bounded: each (instruction, position) pair is explored at most once, so the
-//! work is at most the program's length times the text's.
+//! The search is bounded: each (instruction, position) pair is explored at most once, as is each
+//! position of an unbounded greedy repetition's loop, so the work is about the program's length
+//! times the text's.
 
 const OP_MATCH: u8 = 0x00;
 const OP_BYTE: u8 = 0x01;
@@ -153,6 +154,19 @@ fn class_step(class: Class, text: &[u8], pos: usize) -> Option<usize> {
     }
 }
 
+/// Marks state `bit` (instruction × position) visited; `false` if it already was (or is out of
+/// range).
+#[inline(always)]
+fn mark(visited: &mut [u64], bit: usize) -> bool {
+    match visited.get_mut(bit / 64) {
+        Some(w) if *w >> (bit % 64) & 1 == 0 => {
+            *w |= 1 << (bit % 64);
+            true
+        }
+        _ => false,
+    }
+}
+
 /// The little-endian `u16` at `at` (a repetition bound).
 fn bound(program: &[u8], at: usize) -> usize {
     usize::from(u16::from_le_bytes([
@@ -208,10 +222,8 @@ pub(crate) fn captures<'t>(
                 if pc >= program.len() {
                     break;
                 }
-                let bit = pc * width + pos;
-                match visited.get_mut(bit / 64) {
-                    Some(w) if *w >> (bit % 64) & 1 == 0 => *w |= 1 << (bit % 64),
-                    _ => break,
+                if !mark(&mut visited, pc * width + pos) {
+                    break;
                 }
                 let op = program[pc];
                 match op {
@@ -338,6 +350,32 @@ pub(crate) fn captures<'t>(
                         }
                         if count < min {
                             break;
+                        }
+                        // `c{min,}` (or `c{min,max}` where fewer than `max` characters are
+                        // left) is the loop `c*` after `min` characters: one state per position
+                        // (the operand's offset `pc + 1` stands for the loop), each position's
+                        // exit pushed as the alternative to taking one more character. A
+                        // position reached again from a later start is cut, as for any state,
+                        // so the whole search stays linear.
+                        if greedy && max - count >= bytes.len() - end {
+                            let mut cut = false;
+                            loop {
+                                if !mark(&mut visited, (pc + 1) * width + end) {
+                                    cut = true;
+                                    break;
+                                }
+                                let Some(n) = class_step(c, bytes, end) else {
+                                    break;
+                                };
+                                stack.push(Frame::Step(next, end));
+                                end += n;
+                            }
+                            if cut {
+                                break;
+                            }
+                            pc = next;
+                            pos = end;
+                            continue;
                         }
                         let shortest = end;
                         let pushed = stack.len();
