@@ -4,8 +4,8 @@
 // iframe finds the result in its storage cache (primeContextCache) instead of running the UA
 // rules itself.
 //
-// The widget's build (pkg/widget/) leaves the regex crate out and applies the uap-core rules with
-// regex-lite, exact for ASCII user agents (all real ones). A user agent with other characters is
+// The widget's build (pkg/widget/) leaves the regex crate out and applies the uap-core rules as
+// the programs build.rs compiled, exact for ASCII user agents (all real ones). A user agent with other characters is
 // derived by the full build (pkg/), whose uaparser handles Unicode exactly as plain uaparser.
 const HINTS = ["platformVersion", "model", "fullVersionList", "architecture", "bitness"];
 

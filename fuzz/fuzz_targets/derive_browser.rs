@@ -1,10 +1,19 @@
 //! Arbitrary bytes → a User-Agent string and optional Client Hints JSON → `derive_browser`.
 //! The input is split at the first NUL: before it the UA (lossy UTF-8), after it the hints.
-//! Checks: no panic, and the answer equals the hint-free one when the hints do not parse.
+//! Checks: no panic; the parse equals plain uaparser's (`UserAgentParser::from_bytes` over the
+//! full rules, Unicode on); the answer equals the hint-free one when the hints do not parse.
 #![no_main]
 
-use evolvy_widget::context::{derive_browser, hints::ClientHints, locale, referer};
+use std::sync::OnceLock;
+
+use evolvy_widget::context::{derive_browser, hints::ClientHints, locale, referer, ua};
 use libfuzzer_sys::fuzz_target;
+use uaparser::{Parser, UserAgentParser};
+
+fn plain() -> &'static UserAgentParser {
+    static PLAIN: OnceLock<UserAgentParser> = OnceLock::new();
+    PLAIN.get_or_init(|| UserAgentParser::from_bytes(ua::REGEXES_YAML).expect("the rules load"))
+}
 
 fuzz_target!(|data: &[u8]| {
     let (ua_bytes, hints_bytes) = match data.iter().position(|&b| b == 0) {
@@ -12,6 +21,7 @@ fuzz_target!(|data: &[u8]| {
         None => (data, None),
     };
     let ua = String::from_utf8_lossy(ua_bytes);
+    assert_eq!(ua::parse(&ua), plain().parse(&ua), "differs from plain uaparser on {ua:?}");
     let plain = derive_browser(&ua, None);
     assert!(
         !plain.browser_name.is_empty()
