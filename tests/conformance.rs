@@ -322,6 +322,12 @@ fn generated_variants_equivalent_to_plain_uaparser() {
 fn bad_input_matches_plain_uaparser() {
     let long = "Mozilla/5.0 (Linux; Android 14; SM-S918B) ".repeat(250) + "Chrome/126.0.0.0";
     assert!(long.len() > 10_000);
+    // Long enough that the largest rule programs decline it (over 8 M states) and uaparser
+    // decides those rules; bot and crawler words make them candidates.
+    let hostile = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html) "
+        .repeat(80)
+        + "crawler spider iPhone Android Tablet Opera Mini bingbot";
+    assert!(hostile.len() > 5_000);
     for ua in [
         "",
         " ",
@@ -329,6 +335,7 @@ fn bad_input_matches_plain_uaparser() {
         "\u{212A}\u{17F}",
         "😀 Firefox/1.0 😀",
         &long,
+        &hostile,
         "(((((((",
         "Mozilla/5.0 (",
         ")",

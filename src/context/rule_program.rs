@@ -7,14 +7,15 @@
 //! Semantics are the regex crate's on ASCII text: leftmost-first matches (the first start
 //! position that matches; among its matches the one a backtracking search finds first), capture
 //! groups as the regex crate reports them, Unicode classes equal to their ASCII part.
-//! `tests/conformance.rs` checks every rule against the regex crate, and the derivation against
-//! plain uaparser. Non-ASCII characters step as one unit, in a class only when every non-ASCII
+//! A unit test in `ua` checks every rule against the regex crate, and `tests/conformance.rs` the
+//! derivation against plain uaparser. Non-ASCII characters step as one unit, in a class only when every non-ASCII
 //! character is (`.`, `[^;]`), and are not word characters (ASCII classes, as regex-lite has).
 //!
 //! # Program format
 //!
 //! The first byte is the number of capture slots (two per group, group 0 included, whose slots
-//! the matcher sets itself); then instructions, jump targets being little-endian `i16` offsets from the jump's own opcode:
+//! the matcher sets itself); then instructions, jump targets being little-endian `i16` offsets
+//! from the jump's own opcode:
 //!
 //! | bytes | instruction |
 //! |---|---|
@@ -34,7 +35,9 @@
 //!
 //! The search is bounded: each (instruction, position) pair is explored at most once, as is each
 //! position of an unbounded greedy repetition's loop, so the work is about the program's length
-//! times the text's.
+//! times the text's. So is the memory (a bit per pair): beyond [`MAX_STATES`] the matcher
+//! declines ([`TooLong`]) rather than allocate without bound for a hostile multi-megabyte "user
+//! agent"; real ones stay far below (the largest program times a 1 KB user agent is 2.7 M).
 
 const OP_MATCH: u8 = 0x00;
 const OP_BYTE: u8 = 0x01;
@@ -56,6 +59,13 @@ const OP_SAVE_SHORT: u8 = 0x10;
 
 /// An unset capture slot.
 const UNSET: u32 = u32::MAX;
+
+/// The most (instruction, position) states a search may track: 1 MiB of bits.
+pub(crate) const MAX_STATES: usize = 8 << 20;
+
+/// The text is too long for this program (more than [`MAX_STATES`] states).
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct TooLong;
 
 /// A character class: ASCII bitmap (low 64, high 64 characters), and whether every non-ASCII
 /// character is in it.
@@ -186,18 +196,29 @@ fn target(program: &[u8], pc: usize) -> usize {
         .unwrap_or(usize::MAX)
 }
 
-/// Runs `program` over `text`: the leftmost-first match's capture groups, if any.
+/// Runs `program` over `text`: the leftmost-first match's capture groups, if any; `Err` when
+/// the search would track more than [`MAX_STATES`] states.
 ///
 /// A malformed program (never produced by `build.rs`) yields no match rather than a panic.
 pub(crate) fn captures<'t>(
     program: &[u8],
     classes: &[Class],
     text: &'t str,
-) -> Option<Captures<'t>> {
+) -> Result<Option<Captures<'t>>, TooLong> {
     let bytes = text.as_bytes();
     let width = bytes.len() + 1;
-    let mut visited = vec![0u64; (program.len() * width).div_ceil(64)];
-    let mut slots = vec![UNSET; usize::from(*program.first()?)];
+    let states = program
+        .len()
+        .checked_mul(width)
+        .filter(|&n| n <= MAX_STATES);
+    let Some(states) = states else {
+        return Err(TooLong);
+    };
+    let Some(&slot_count) = program.first() else {
+        return Ok(None);
+    };
+    let mut visited = vec![0u64; states.div_ceil(64)];
+    let mut slots = vec![UNSET; usize::from(slot_count)];
     let mut stack: Vec<Frame> = Vec::new();
     // The ends of an ALTS instruction's matching alternatives.
     let mut ends: Vec<usize> = Vec::new();
@@ -322,7 +343,7 @@ pub(crate) fn captures<'t>(
                         if let [start, end, ..] = &mut slots[..] {
                             (*start, *end) = (match_start as u32, pos as u32);
                         }
-                        return Some(Captures { text, slots });
+                        return Ok(Some(Captures { text, slots }));
                     }
                     OP_REPEAT | OP_REPEAT_LAZY | OP_REPEAT_WIDE | OP_REPEAT_LAZY_WIDE => {
                         let Some(c) = class(program.get(pc + 1)) else {
@@ -408,7 +429,7 @@ pub(crate) fn captures<'t>(
             }
         }
     }
-    None
+    Ok(None)
 }
 
 #[cfg(test)]
@@ -442,21 +463,26 @@ mod tests {
         // 2 slots; REPEAT (class 0 = any) min 1 max unbounded, '/', MATCH.
         let any: Class = (u64::MAX, u64::MAX, true);
         let greedy = [2, OP_REPEAT, 0, 1, 0xff, b'/', OP_MATCH];
-        let c = captures(&greedy, &[any], "a/b/c").unwrap();
+        let c = captures(&greedy, &[any], "a/b/c").unwrap().unwrap();
         assert_eq!(c.get(0), Some("a/b/"));
         let mut lazy = greedy;
         lazy[1] = OP_REPEAT_LAZY;
-        let c = captures(&lazy, &[any], "a/b/c").unwrap();
+        let c = captures(&lazy, &[any], "a/b/c").unwrap().unwrap();
         assert_eq!(c.get(0), Some("a/"));
         // ^(?:b|ab) on "ab": the first alternative fails at 0, the second matches.
         // (Jump operands are relative to the jump.)
         let alt = [
             2, OP_START, OP_SPLIT, 7, 0, b'b', OP_JUMP, 5, 0, b'a', b'b', OP_MATCH,
         ];
-        assert_eq!(captures(&alt, &[], "ab").unwrap().get(0), Some("ab"));
-        assert!(captures(&alt, &[], "xab").is_none());
+        let c = captures(&alt, &[], "ab").unwrap().unwrap();
+        assert_eq!(c.get(0), Some("ab"));
+        assert!(captures(&alt, &[], "xab").unwrap().is_none());
         // A truncated program never panics.
-        assert!(captures(&alt[..6], &[], "ab").is_none());
-        assert!(captures(&[], &[], "ab").is_none());
+        assert!(captures(&alt[..6], &[], "ab").unwrap().is_none());
+        assert!(captures(&[], &[], "ab").unwrap().is_none());
+        // Past the state budget the matcher declines instead of allocating.
+        let long = "a".repeat(MAX_STATES / alt.len() + 1);
+        assert_eq!(captures(&alt, &[], &long).err(), Some(TooLong));
+        assert!(captures(&alt, &[], &long[..MAX_STATES / alt.len() - 1]).is_ok());
     }
 }

@@ -526,8 +526,18 @@ fn first_result<T>(
     #[cfg(not(feature = "uaparser-unicode"))]
     let _ = parse;
     category.candidates(found).find_map(|(_, rule)| {
-        rule_program::captures(rule.program, tables::CLASSES, user_agent)
-            .and_then(|c| apply(&rule, &c))
+        match rule_program::captures(rule.program, tables::CLASSES, user_agent) {
+            Ok(captures) => captures.and_then(|c| apply(&rule, &c)),
+            // A user agent of many kilobytes (only ever hostile input): uaparser itself
+            // decides, or without it (the widget's build, which derives only the browser's own
+            // user agent) the rule is passed over.
+            Err(rule_program::TooLong) => {
+                #[cfg(feature = "uaparser-unicode")]
+                return rule_parser(category, &rule).and_then(|p| parse(&p));
+                #[cfg(not(feature = "uaparser-unicode"))]
+                None
+            }
+        }
     })
 }
 
@@ -665,7 +675,8 @@ pub fn warm_up() {
 /// Counters of the parser's caches, for benchmarks and diagnostics.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct CacheStats {
-    /// One-rule uaparser parsers built so far (non-ASCII user agents).
+    /// One-rule uaparser parsers built so far (non-ASCII user agents, and rules whose program
+    /// declines a user agent of many kilobytes).
     pub parsers_built: usize,
     /// `parse` calls answered from the per-string result cache.
     pub result_hits: usize,
@@ -774,17 +785,38 @@ mod tests {
                     let want = re
                         .captures(ua)
                         .map(|c| c.iter().map(|m| m.map(|m| m.as_str())).collect::<Vec<_>>());
-                    let got = rule_program::captures(rule.program, tables::CLASSES, ua).map(|c| {
-                        (0..want.as_ref().map_or(0, Vec::len))
-                            .map(|g| c.get(g))
-                            .collect()
-                    });
+                    let got = rule_program::captures(rule.program, tables::CLASSES, ua)
+                        .expect("within the state budget")
+                        .map(|c| {
+                            (0..want.as_ref().map_or(0, Vec::len))
+                                .map(|g| c.get(g))
+                                .collect()
+                        });
                     assert_eq!(got, want, "rule {i} ({}) on {ua:?}", rule.pattern);
                     checked += 1;
                 }
             }
         }
         assert!(checked > 100_000, "{checked}");
+    }
+
+    /// A hostile user agent of kilobytes makes the largest candidate programs decline (their
+    /// state budget), so uaparser decides those rules (`tests/conformance.rs` checks the answer
+    /// against plain uaparser on this very string).
+    #[test]
+    fn kilobytes_of_user_agent_make_large_programs_decline() {
+        let hostile = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html) "
+            .repeat(80)
+            + "crawler spider iPhone Android Tablet Opera Mini bingbot";
+        let found = scan(&normalise(&hostile));
+        let declined = [Category::UserAgent, Category::Os, Category::Device]
+            .into_iter()
+            .flat_map(|c| c.candidates(&found).collect::<Vec<_>>())
+            .filter(|(_, rule)| {
+                rule_program::captures(rule.program, tables::CLASSES, &hostile).is_err()
+            })
+            .count();
+        assert!(declined > 0);
     }
 
     /// ASCII user agents never build a uaparser parser; non-ASCII ones do.
