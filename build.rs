@@ -678,28 +678,11 @@ fn main() {
 // ---------------------------------------------------------------------------------------------
 // Rule programs: each rule's regex compiled here, once, into a compact program that
 // `src/context/rule_program.rs` runs with a bounded backtracker (no regex parsed or compiled at
-// run time). The format is documented there; these opcodes must match it.
+// run time). The format is documented there; the opcodes are that module's own.
 
-const OP_MATCH: u8 = 0x00;
-const OP_BYTE: u8 = 0x01;
-const OP_CLASS: u8 = 0x02;
-const OP_SPLIT: u8 = 0x03;
-const OP_SPLIT_JUMP: u8 = 0x04;
-const OP_JUMP: u8 = 0x05;
-const OP_SAVE: u8 = 0x06;
-const OP_START: u8 = 0x07;
-const OP_END: u8 = 0x08;
-const OP_WORD: u8 = 0x09;
-const OP_NOT_WORD: u8 = 0x0a;
-const OP_REPEAT: u8 = 0x0b;
-const OP_REPEAT_LAZY: u8 = 0x0c;
-const OP_REPEAT_WIDE: u8 = 0x0d;
-const OP_REPEAT_LAZY_WIDE: u8 = 0x0e;
-/// `SAVE s` in one byte for slots under 16.
-const OP_SAVE_SHORT: u8 = 0x10;
-const OP_ALTS: u8 = 0x0f;
-/// A repetition's maximum meaning "unbounded".
-const UNBOUNDED: u16 = 0xffff;
+#[path = "src/context/rule_opcodes.rs"]
+mod rule_opcodes;
+use rule_opcodes::*;
 
 /// A character class as the run-time matcher sees it: which ASCII characters are in it, and
 /// whether every non-ASCII character is (`.`, `[^;]`). On ASCII text (the only text these
@@ -916,19 +899,19 @@ impl<'a> Program<'a> {
             }),
             _ => None,
         };
-        let min = u16::try_from(r.min).ok().filter(|&m| m < UNBOUNDED);
+        let min = u16::try_from(r.min).ok().filter(|&m| m < UNBOUNDED_WIDE);
         let max = match r.max {
-            None => Some(UNBOUNDED),
-            Some(m) => u16::try_from(m).ok().filter(|&m| m < UNBOUNDED),
+            None => Some(UNBOUNDED_WIDE),
+            Some(m) => u16::try_from(m).ok().filter(|&m| m < UNBOUNDED_WIDE),
         };
         if let (Some(class), Some(min), Some(max)) = (single, min, max) {
             let id = self.class(class)?;
             // Bounds in a byte each (255 = unbounded) when they fit, else in a u16 each.
             let narrow = |b: u16| {
-                if b == UNBOUNDED {
-                    Some(0xff)
+                if b == UNBOUNDED_WIDE {
+                    Some(UNBOUNDED)
                 } else {
-                    u8::try_from(b).ok().filter(|&b| b < 0xff)
+                    u8::try_from(b).ok().filter(|&b| b < UNBOUNDED)
                 }
             };
             match (narrow(min), narrow(max)) {

@@ -21,6 +21,7 @@
 pub mod hints;
 pub mod locale;
 pub mod referer;
+mod rule_opcodes;
 mod rule_program;
 pub mod ua;
 

@@ -39,23 +39,7 @@
 //! declines ([`TooLong`]) rather than allocate without bound for a hostile multi-megabyte "user
 //! agent"; real ones stay far below (the largest program times a 1 KB user agent is 2.7 M).
 
-const OP_MATCH: u8 = 0x00;
-const OP_BYTE: u8 = 0x01;
-const OP_CLASS: u8 = 0x02;
-const OP_SPLIT: u8 = 0x03;
-const OP_SPLIT_JUMP: u8 = 0x04;
-const OP_JUMP: u8 = 0x05;
-const OP_SAVE: u8 = 0x06;
-const OP_START: u8 = 0x07;
-const OP_END: u8 = 0x08;
-const OP_WORD: u8 = 0x09;
-const OP_NOT_WORD: u8 = 0x0a;
-const OP_REPEAT: u8 = 0x0b;
-const OP_REPEAT_LAZY: u8 = 0x0c;
-const OP_REPEAT_WIDE: u8 = 0x0d;
-const OP_REPEAT_LAZY_WIDE: u8 = 0x0e;
-const OP_ALTS: u8 = 0x0f;
-const OP_SAVE_SHORT: u8 = 0x10;
+use super::rule_opcodes::*;
 
 /// An unset capture slot.
 const UNSET: u32 = u32::MAX;
@@ -353,11 +337,19 @@ pub(crate) fn captures<'t>(
                         let byte = |at: usize| usize::from(program.get(at).copied().unwrap_or(0));
                         let (min, max, next) = if op >= OP_REPEAT_WIDE {
                             let max = bound(program, pc + 4);
-                            let max = if max == 0xffff { usize::MAX } else { max };
+                            let max = if max == usize::from(UNBOUNDED_WIDE) {
+                                usize::MAX
+                            } else {
+                                max
+                            };
                             (bound(program, pc + 2), max, pc + 6)
                         } else {
                             let max = byte(pc + 3);
-                            let max = if max == 0xff { usize::MAX } else { max };
+                            let max = if max == usize::from(UNBOUNDED) {
+                                usize::MAX
+                            } else {
+                                max
+                            };
                             (byte(pc + 2), max, pc + 4)
                         };
                         // Take characters while allowed; every end from `min` on continues.
@@ -462,7 +454,7 @@ mod tests {
     fn leftmost_first_priorities() {
         // 2 slots; REPEAT (class 0 = any) min 1 max unbounded, '/', MATCH.
         let any: Class = (u64::MAX, u64::MAX, true);
-        let greedy = [2, OP_REPEAT, 0, 1, 0xff, b'/', OP_MATCH];
+        let greedy = [2, OP_REPEAT, 0, 1, UNBOUNDED, b'/', OP_MATCH];
         let c = captures(&greedy, &[any], "a/b/c").unwrap().unwrap();
         assert_eq!(c.get(0), Some("a/b/"));
         let mut lazy = greedy;

@@ -517,26 +517,28 @@ fn first_result<T>(
     apply: fn(&Rule, &Captures<'_>) -> Option<T>,
     parse: impl Fn(&UserAgentParser) -> Option<T>,
 ) -> Option<T> {
+    // uaparser itself on one rule: for non-ASCII text, and for a rule whose program declines a
+    // user agent of many kilobytes (only ever hostile input). Without uaparser's regexes (the
+    // widget's build, which derives only the browser's own user agent) such a rule is passed over.
+    let by_uaparser = |rule: &Rule| -> Option<T> {
+        #[cfg(feature = "uaparser-unicode")]
+        return rule_parser(category, rule).and_then(|p| parse(&p));
+        #[cfg(not(feature = "uaparser-unicode"))]
+        {
+            let _ = (rule, &parse);
+            None
+        }
+    };
     #[cfg(feature = "uaparser-unicode")]
     if !user_agent.is_ascii() {
         return category
             .candidates(found)
-            .find_map(|(_, rule)| parse(&rule_parser(category, &rule)?));
+            .find_map(|(_, rule)| by_uaparser(&rule));
     }
-    #[cfg(not(feature = "uaparser-unicode"))]
-    let _ = parse;
     category.candidates(found).find_map(|(_, rule)| {
         match rule_program::captures(rule.program, tables::CLASSES, user_agent) {
             Ok(captures) => captures.and_then(|c| apply(&rule, &c)),
-            // A user agent of many kilobytes (only ever hostile input): uaparser itself
-            // decides, or without it (the widget's build, which derives only the browser's own
-            // user agent) the rule is passed over.
-            Err(rule_program::TooLong) => {
-                #[cfg(feature = "uaparser-unicode")]
-                return rule_parser(category, &rule).and_then(|p| parse(&p));
-                #[cfg(not(feature = "uaparser-unicode"))]
-                None
-            }
+            Err(rule_program::TooLong) => by_uaparser(&rule),
         }
     })
 }
